@@ -1,0 +1,15 @@
+export {
+  defaultCacheDir,
+  ensureInfluxd,
+  findInfluxd,
+  freePort,
+  INFLUXD_VERSION,
+  type InfluxConnection,
+  type LocalInflux,
+  type Progress,
+  type ProvidedInflux,
+  type ProvideInfluxOptions,
+  provideInflux,
+  type StartLocalInfluxOptions,
+  startLocalInflux,
+} from './local-server.js';

@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the `source` condition, so tests run
 // against the code as written, without a build step in between.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+const conditions = ['source', 'node'];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  ssr: { resolve: { conditions } },
   test: {
     projects: [
       {

@@ -1,0 +1,16 @@
+export { generateSecret, hashSecret, verifySecret } from './credentials.js';
+export {
+  createSqliteStore,
+  DEAD_LETTER_PAYLOAD_BYTES,
+  type SqliteStoreOptions,
+} from './impl/sqlite-store.js';
+export {
+  DEVICE_KINDS,
+  type DeadLetter,
+  type Device,
+  type DeviceKind,
+  type MetadataStore,
+  type NewDeadLetter,
+  type Principal,
+  type ServiceRole,
+} from './store.js';

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteStore, DEAD_LETTER_PAYLOAD_BYTES } from './index.js';
+
+const dirs: string[] = [];
+function tempFile() {
+  const dir = mkdtempSync(join(tmpdir(), 'coldchain-store-'));
+  dirs.push(dir);
+  return join(dir, 'meta.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the SQLite metadata store', () => {
+  it('provisions a device whose secret verifies and is never stored in clear', async () => {
+    const file = tempFile();
+    const store = createSqliteStore({ file, now: () => 1_000 });
+    const { device, secret } = await store.provisionDevice({ id: 'truck-7', kind: 'vehicle' });
+    expect(device).toEqual({
+      id: 'truck-7',
+      name: 'truck-7',
+      kind: 'vehicle',
+      createdAtMs: 1_000,
+      disabled: false,
+    });
+    expect(await store.verifyCredentials('truck-7', secret)).toEqual({ kind: 'device', deviceId: 'truck-7' });
+    expect(await store.verifyCredentials('truck-7', `${secret}x`)).toBeNull();
+    expect(await store.verifyCredentials('truck-8', secret)).toBeNull();
+    store.close();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(file).includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it('refuses a second device with the same id', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    await store.provisionDevice({ id: 'cab-1' });
+    await expect(store.provisionDevice({ id: 'cab-1' })).rejects.toThrow(/already exists/);
+    store.close();
+  });
+
+  it('invalidates the old secret when a device secret is rotated', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    const { secret } = await store.provisionDevice({ id: 'logger-1' });
+    const next = await store.rotateDeviceSecret('logger-1');
+    expect(await store.verifyCredentials('logger-1', secret)).toBeNull();
+    expect(await store.verifyCredentials('logger-1', next)).toEqual({ kind: 'device', deviceId: 'logger-1' });
+    store.close();
+  });
+
+  it('tells service accounts apart from devices', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    const secret = await store.provisionServiceAccount('ingest', 'ingest');
+    expect(await store.verifyCredentials('ingest', secret)).toEqual({
+      kind: 'service',
+      id: 'ingest',
+      role: 'ingest',
+    });
+    store.close();
+  });
+
+  it('keeps devices and dead letters across a reopen, payloads truncated and counted by reason', async () => {
+    const file = tempFile();
+    const store = createSqliteStore({ file });
+    await store.provisionDevice({ id: 'room-1', kind: 'cold-room' });
+    const big = Buffer.alloc(DEAD_LETTER_PAYLOAD_BYTES * 2, 'a');
+    store.addDeadLetter({
+      deviceId: 'room-1',
+      topic: 'coldchain/v1/devices/room-1/telemetry',
+      arrivedAtMs: 5,
+      reason: 'malformed_json',
+      problems: ['payload: expected JSON'],
+      payload: big,
+      payloadBytes: big.length,
+    });
+    store.close();
+    store.close();
+    const again = createSqliteStore({ file });
+    expect(again.getDevice('room-1')?.kind).toBe('cold-room');
+    const [letter] = again.listDeadLetters({ deviceId: 'room-1' });
+    expect(letter?.payload.length).toBe(DEAD_LETTER_PAYLOAD_BYTES);
+    expect(letter?.payloadBytes).toBe(big.length);
+    expect(again.countDeadLettersByReason()).toEqual({ malformed_json: 1 });
+    again.close();
+  });
+});

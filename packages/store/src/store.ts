@@ -1,0 +1,64 @@
+/** Kinds of device in the fleet. */
+export type DeviceKind = 'vehicle' | 'cold-room' | 'cabinet' | 'logger';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['vehicle', 'cold-room', 'cabinet', 'logger'];
+
+export interface Device {
+  id: string;
+  name: string;
+  kind: DeviceKind;
+  createdAtMs: number;
+  disabled: boolean;
+}
+
+/** Service accounts connect to the broker as themselves, never as a device. */
+export type ServiceRole = 'ingest' | 'api';
+
+/** Who a set of broker credentials belongs to. */
+export type Principal =
+  | { kind: 'device'; deviceId: string }
+  | { kind: 'service'; id: string; role: ServiceRole };
+
+export interface DeadLetter {
+  id: number;
+  deviceId: string | null;
+  topic: string;
+  arrivedAtMs: number;
+  /** Stable reason code of the first problem (for counting), e.g. `malformed_json`. */
+  reason: string;
+  /** Every problem found, human-readable. */
+  problems: string[];
+  /** The payload, truncated to the store's documented limit, as UTF-8 (lossy for binary). */
+  payload: string;
+  payloadBytes: number;
+}
+
+export type NewDeadLetter = Omit<DeadLetter, 'id' | 'payload'> & { payload: Buffer };
+
+/**
+ * The metadata store: devices, credentials, dead letters (shipments, custody legs and alerts
+ * join as the domain grows). SQLite is the embedded default; the interface is what PostgreSQL
+ * would implement where several machines share one store.
+ */
+export interface MetadataStore {
+  /** Creates a device and returns its secret, which is not stored and cannot be shown again. */
+  provisionDevice(input: {
+    id: string;
+    name?: string;
+    kind?: DeviceKind;
+  }): Promise<{ device: Device; secret: string }>;
+  /** Issues a new secret for an existing device; the old one stops working. */
+  rotateDeviceSecret(id: string): Promise<string>;
+  getDevice(id: string): Device | null;
+  listDevices(): Device[];
+  /** Creates or re-keys a service account and returns its secret (shown once). */
+  provisionServiceAccount(id: string, role: ServiceRole): Promise<string>;
+  /** The principal these broker credentials belong to, or null (unknown, disabled, wrong secret). */
+  verifyCredentials(username: string, secret: string | Buffer): Promise<Principal | null>;
+
+  addDeadLetter(letter: NewDeadLetter): void;
+  listDeadLetters(opts?: { deviceId?: string; limit?: number }): DeadLetter[];
+  countDeadLettersByReason(): Record<string, number>;
+
+  /** Closes the database. Safe to call twice. */
+  close(): void;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The interoperability tests and the broker benchmark use Mosquitto's clients and broker from
+# Debian's packages. Installs them when missing (needs root or passwordless sudo).
+set -euo pipefail
+missing=()
+command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
+[ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "[setup] installing ${missing[*]} from Debian's packages"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

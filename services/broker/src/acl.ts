@@ -1,0 +1,75 @@
+import { parseDeviceTopic, STATUS_TOPIC_FILTER, TOPIC_PREFIX } from '@coldchain/schema';
+import type { Principal } from '@coldchain/store';
+
+/**
+ * Topic access rules. Secure by default: anything not allowed here is refused.
+ * - A device publishes only under its own `coldchain/v1/devices/{id}/` (telemetry, events, status)
+ *   and subscribes only to its own `commands` topic.
+ * - The ingest account subscribes to every device topic and alone publishes alerts.
+ * - The api account reads device status, alerts and broker statistics, and writes device commands.
+ */
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const ALLOW: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+const ALERTS_PREFIX = `${TOPIC_PREFIX}/alerts/`;
+export const BROKER_STATS_TOPIC = '$SYS/coldchain/broker/stats';
+
+/** Filters the ingest account may subscribe to. */
+const INGEST_FILTERS = new Set([
+  `${TOPIC_PREFIX}/devices/+/telemetry`,
+  `${TOPIC_PREFIX}/devices/+/events`,
+  STATUS_TOPIC_FILTER,
+  `${TOPIC_PREFIX}/devices/#`,
+  BROKER_STATS_TOPIC,
+]);
+const API_FILTERS = new Set([
+  STATUS_TOPIC_FILTER,
+  `${TOPIC_PREFIX}/alerts/#`,
+  `${TOPIC_PREFIX}/alerts/+`,
+  `${TOPIC_PREFIX}/alerts/devices/+`,
+  BROKER_STATS_TOPIC,
+]);
+
+export function canPublish(who: Principal, topic: string): Decision {
+  if (topic.startsWith('$')) return deny('topics starting with $ are reserved to the broker');
+  if (who.kind === 'device') {
+    const parsed = parseDeviceTopic(topic);
+    if (!parsed) return deny(`not a device topic: ${topic}`);
+    if (parsed.deviceId !== who.deviceId)
+      return deny(`device ${who.deviceId} may not publish for ${parsed.deviceId}`);
+    if (parsed.kind === 'commands') return deny('devices receive commands, they do not publish them');
+    return ALLOW;
+  }
+  if (who.role === 'ingest') {
+    return topic.startsWith(ALERTS_PREFIX) ? ALLOW : deny('the ingest account publishes alerts only');
+  }
+  const parsed = parseDeviceTopic(topic);
+  return parsed?.kind === 'commands' ? ALLOW : deny('the api account publishes device commands only');
+}
+
+export function canSubscribe(who: Principal, filter: string): Decision {
+  if (who.kind === 'device') {
+    const own = `${TOPIC_PREFIX}/devices/${who.deviceId}/commands`;
+    return filter === own ? ALLOW : deny(`device ${who.deviceId} may subscribe to ${own} only`);
+  }
+  const allowed = who.role === 'ingest' ? INGEST_FILTERS : API_FILTERS;
+  // Services may also watch one device's status.
+  if (allowed.has(filter) || parseDeviceTopic(filter)?.kind === 'status') return ALLOW;
+  return deny(`${who.role} account may not subscribe to ${filter}`);
+}
+
+/**
+ * A device's MQTT client id must be its device id: MQTT-3.1.4-2 makes the broker drop an
+ * existing session with the same client id, so a free choice would let one device knock another
+ * off the air. Service accounts use their account id, optionally with a `:suffix`.
+ */
+export function canUseClientId(who: Principal, clientId: string): Decision {
+  if (who.kind === 'device') {
+    return clientId === who.deviceId ? ALLOW : deny(`client id must be the device id ${who.deviceId}`);
+  }
+  return clientId === who.id || clientId.startsWith(`${who.id}:`)
+    ? ALLOW
+    : deny(`client id must be ${who.id} or start with ${who.id}:`);
+}

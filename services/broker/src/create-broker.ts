@@ -1,0 +1,284 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { formatDeviceTopic, parseDeviceTopic } from '@coldchain/schema';
+import type { MetadataStore, Principal } from '@coldchain/store';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { BROKER_STATS_TOPIC, canPublish, canSubscribe, canUseClientId } from './acl.js';
+import { guardConnection } from './packet-size-guard.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { Spool } from './spool.js';
+
+export type RefusalReason =
+  | 'no_credentials'
+  | 'bad_credentials'
+  | 'client_id_mismatch'
+  | 'publish_denied'
+  | 'subscribe_denied'
+  | 'rate_limited'
+  | 'packet_too_large'
+  | 'spool_failed';
+
+export interface BrokerStats {
+  clients: number;
+  devicesOnline: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** Device messages the ingest account has acknowledged. */
+  messagesAcked: number;
+  /** Device messages acknowledged to the device but not yet by the ingest. */
+  spoolDepth: number;
+  refusals: Partial<Record<RefusalReason, number>>;
+}
+
+export interface BrokerOptions {
+  store: MetadataStore;
+  spool: Spool;
+  log: Logger;
+  /** Largest MQTT packet accepted, in bytes (remaining length). */
+  maxPacketBytes: number;
+  /** Per-device publish rate limit. */
+  rateLimit: { ratePerSec: number; burst: number };
+  /** How often broker statistics go to `$SYS/coldchain/broker/stats` (retained); 0: never. */
+  statsIntervalMs: number;
+  /** Aedes persistence; the default keeps sessions and retained messages in memory. */
+  persistence?: AedesOptions['persistence'];
+  now?: () => number;
+}
+
+export interface ColdchainBroker {
+  readonly aedes: Aedes;
+  /** Serves one client connection (TCP socket, TLS socket or WebSocket stream). */
+  handle(conn: Duplex, req?: IncomingMessage): void;
+  stats(): BrokerStats;
+  /** Disconnects every client and releases the broker. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+type AuthError = Error & { returnCode: number };
+const authError = (message: string, returnCode: number): AuthError =>
+  Object.assign(new Error(message), { returnCode });
+
+/**
+ * The Aedes broker with the product's rules: every client authenticates (no anonymous access),
+ * topic access follows the ACL, device messages are spooled before their PUBACK, and a per-device
+ * rate limit holds. The broker does not own its transports: listeners call `handle`.
+ */
+export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker> {
+  const { store, spool, log } = opts;
+  const now = opts.now ?? Date.now;
+  const principals = new WeakMap<Client, Principal>();
+  const limiter = createRateLimiter(opts.rateLimit);
+  const counters = { messagesIn: 0, messagesOut: 0, messagesAcked: 0, devicesOnline: 0 };
+  const refusals: Partial<Record<RefusalReason, number>> = {};
+  let replayedSpool = false;
+
+  const refuse = (reason: RefusalReason, fields: Record<string, unknown>, message: string) => {
+    refusals[reason] = (refusals[reason] ?? 0) + 1;
+    log.warn({ reason, ...fields }, message);
+  };
+
+  const aedes = await Aedes.createBroker({
+    ...(opts.persistence ? { persistence: opts.persistence } : {}),
+    heartbeatInterval: 60_000,
+    drainTimeout: 30_000,
+    // Device ids may be up to 64 characters (DESIGN.md §2); MQTT 3.1.1 allows longer client ids.
+    maxClientsIdLength: 128,
+
+    authenticate(client, username, password, done) {
+      if (!username || !password) {
+        refuse('no_credentials', { clientId: client.id }, 'anonymous connection refused');
+        return done(authError('credentials required', 5), false);
+      }
+      store.verifyCredentials(username, password).then(
+        (principal) => {
+          if (!principal) {
+            refuse('bad_credentials', { clientId: client.id, username }, 'bad username or password');
+            return done(authError('bad username or password', 4), false);
+          }
+          const idCheck = canUseClientId(principal, client.id);
+          if (!idCheck.allowed) {
+            refuse('client_id_mismatch', { clientId: client.id, username }, idCheck.reason);
+            return done(authError(idCheck.reason, 2), false);
+          }
+          principals.set(client, principal);
+          done(null, true);
+        },
+        (err: unknown) => {
+          log.error({ err, clientId: client.id }, 'credential check failed');
+          done(authError('server unavailable', 3), false);
+        },
+      );
+    },
+
+    authorizePublish(client, packet, done) {
+      const topic = packet.topic;
+      if (!client) {
+        // A will left by a client of an earlier broker life: only device status may go out.
+        return done(parseDeviceTopic(topic)?.kind === 'status' ? null : new Error('orphan will refused'));
+      }
+      const who = principals.get(client);
+      if (!who) return done(new Error('not authenticated'));
+      const decision = canPublish(who, topic);
+      if (!decision.allowed) {
+        refuse('publish_denied', { clientId: client.id, topic }, decision.reason);
+        return done(new Error(decision.reason));
+      }
+      if (who.kind === 'device') {
+        if (!limiter.take(who.deviceId, now())) {
+          refuse(
+            'rate_limited',
+            { clientId: client.id },
+            `rate limit of ${opts.rateLimit.ratePerSec}/s exceeded: disconnecting`,
+          );
+          return done(new Error('rate limit exceeded'));
+        }
+        const kind = parseDeviceTopic(topic)?.kind;
+        if (packet.qos > 0 && (kind === 'telemetry' || kind === 'events')) {
+          try {
+            spool.add(topic, packet.payload as Buffer);
+          } catch (err) {
+            // No PUBACK then: the device keeps the message and sends it again.
+            refuse('spool_failed', { clientId: client.id, err }, 'could not spool message');
+            return done(new Error('spool unavailable'));
+          }
+        }
+        counters.messagesIn++;
+      }
+      done(null);
+    },
+
+    authorizeSubscribe(client, subscription, done) {
+      const who = principals.get(client);
+      const decision = who
+        ? canSubscribe(who, subscription.topic)
+        : { allowed: false as const, reason: 'not authenticated' };
+      if (!decision.allowed) {
+        refuse('subscribe_denied', { clientId: client.id, filter: subscription.topic }, decision.reason);
+        // A negated subscription: SUBACK carries 0x80 for it, the connection stays (MQTT 3.1.1 §3.9.3).
+        return done(null, null);
+      }
+      done(null, subscription);
+    },
+
+    authorizeForward(_client, packet) {
+      counters.messagesOut++;
+      return packet;
+    },
+  });
+
+  aedes.on('ack', (packet, client) => {
+    if (!packet || !('topic' in packet) || principals.get(client)?.kind !== 'service') return;
+    if (spool.remove(packet.topic, packet.payload as Buffer)) counters.messagesAcked++;
+  });
+
+  aedes.on('subscribe', (subscriptions, client) => {
+    const who = principals.get(client);
+    if (replayedSpool || who?.kind !== 'service' || who.role !== 'ingest') return;
+    if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
+    replayedSpool = true;
+    const pending = spool.all();
+    if (pending.length === 0) return;
+    log.info({ messages: pending.length }, 'replaying spooled device messages to the ingest');
+    for (const m of pending) {
+      aedes.publish(
+        { cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, retain: false, dup: false },
+        (err) => {
+          if (err) log.error({ err, topic: m.topic }, 'replay failed');
+        },
+      );
+    }
+  });
+
+  const publishStatus = (deviceId: string, status: 'online' | 'offline') =>
+    aedes.publish(
+      {
+        cmd: 'publish',
+        topic: formatDeviceTopic(deviceId, 'status'),
+        payload: Buffer.from(status),
+        qos: 1,
+        retain: true,
+        dup: false,
+      },
+      (err) => err && log.error({ err, deviceId }, 'status publish failed'),
+    );
+
+  aedes.on('clientReady', (client) => {
+    const who = principals.get(client);
+    log.debug({ clientId: client.id }, 'client connected');
+    if (who?.kind === 'device') {
+      counters.devicesOnline++;
+      publishStatus(who.deviceId, 'online');
+    }
+  });
+
+  aedes.on('clientDisconnect', (client) => {
+    const who = principals.get(client);
+    log.debug({ clientId: client.id }, 'client disconnected');
+    if (who?.kind !== 'device') return;
+    counters.devicesOnline--;
+    limiter.forget(who.deviceId);
+    // The status goes offline whether or not the device left a will; unless a newer connection of
+    // the same device has taken over the session (MQTT-3.1.4-2).
+    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+    if (!aedes.closed && (!current || current === client)) publishStatus(who.deviceId, 'offline');
+  });
+
+  aedes.on('clientError', (client, err) =>
+    log.debug({ clientId: client.id, err: err.message }, 'client error'),
+  );
+  aedes.on('connectionError', (client, err) =>
+    log.debug({ clientId: client.id, err: err.message }, 'connection error'),
+  );
+
+  const stats = (): BrokerStats => ({
+    clients: aedes.connectedClients,
+    devicesOnline: counters.devicesOnline,
+    messagesIn: counters.messagesIn,
+    messagesOut: counters.messagesOut,
+    messagesAcked: counters.messagesAcked,
+    spoolDepth: spool.depth(),
+    refusals: { ...refusals },
+  });
+
+  const statsTimer =
+    opts.statsIntervalMs > 0
+      ? setInterval(() => {
+          aedes.publish(
+            {
+              cmd: 'publish',
+              topic: BROKER_STATS_TOPIC,
+              payload: Buffer.from(JSON.stringify({ atMs: now(), ...stats() })),
+              qos: 0,
+              retain: true,
+              dup: false,
+            },
+            () => {},
+          );
+        }, opts.statsIntervalMs)
+      : undefined;
+  statsTimer?.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    aedes,
+    handle(conn, req) {
+      const guarded = guardConnection(conn, opts.maxPacketBytes, (err) =>
+        refuse(
+          'packet_too_large',
+          { remote: req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress },
+          err.message,
+        ),
+      );
+      aedes.handle(guarded, req);
+    },
+    stats,
+    close() {
+      closing ??= (async () => {
+        clearInterval(statsTimer);
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { join, resolve } from 'node:path';
+import { MAX_PAYLOAD_BYTES } from '@coldchain/schema';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const EnvSchema = z
+  .object({
+    COLDCHAIN_DATA_DIR: z.string().default('./.data'),
+    MQTT_HOST: z.string().default('127.0.0.1'),
+    MQTT_PORT: port.default(1883),
+    MQTT_WS_PORT: port.default(8083),
+    MQTT_TLS_CERT: z.string().optional(),
+    MQTT_TLS_KEY: z.string().optional(),
+    /** Largest MQTT packet: the telemetry payload limit plus room for the topic and headers. */
+    MQTT_MAX_PACKET_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(MAX_PAYLOAD_BYTES + 1024),
+    MQTT_RATE_PER_SEC: z.coerce.number().positive().default(50),
+    MQTT_RATE_BURST: z.coerce.number().int().positive().default(500),
+    BROKER_SPOOL_SYNC: z.enum(['normal', 'full']).default('normal'),
+    BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((e) => Boolean(e.MQTT_TLS_CERT) === Boolean(e.MQTT_TLS_KEY), {
+    message: 'MQTT_TLS_CERT and MQTT_TLS_KEY go together: set both or neither',
+    path: ['MQTT_TLS_CERT'],
+  });
+
+export type BrokerEnv = ReturnType<typeof readBrokerEnv>;
+
+/** Reads the broker's configuration; a bad value throws an error naming the variable. */
+export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid broker configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
+  return {
+    dataDir,
+    metadataFile: join(dataDir, 'metadata.db'),
+    spoolFile: join(dataDir, 'broker-spool.db'),
+    host: e.MQTT_HOST,
+    port: e.MQTT_PORT,
+    wsPort: e.MQTT_WS_PORT,
+    tls:
+      e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { certFile: e.MQTT_TLS_CERT, keyFile: e.MQTT_TLS_KEY } : undefined,
+    maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+    rateLimit: { ratePerSec: e.MQTT_RATE_PER_SEC, burst: e.MQTT_RATE_BURST },
+    spoolSync: e.BROKER_SPOOL_SYNC,
+    statsIntervalMs: e.BROKER_STATS_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Provisions devices and service accounts in the metadata store and prints the secret once.
+//   provision device <id> [--kind vehicle|cold-room|cabinet|logger] [--name NAME]
+//   provision rotate <id>
+//   provision service <id> ingest|api
+import { parseArgs } from 'node:util';
+import { isValidDeviceId } from '@coldchain/schema';
+import { createSqliteStore, DEVICE_KINDS, type DeviceKind } from '@coldchain/store';
+import { readBrokerEnv } from './env.js';
+
+const usage = `usage:
+  provision device <id> [--kind ${DEVICE_KINDS.join('|')}] [--name NAME]
+  provision rotate <id>
+  provision service <id> ingest|api`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { kind: { type: 'string' }, name: { type: 'string' } },
+});
+const [command, id, role] = positionals;
+const fail = (message: string): never => {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+};
+if (!id || !isValidDeviceId(id))
+  fail(`invalid or missing id: ${id ?? ''} (letters, digits, _ and -, at most 64)`);
+const store = createSqliteStore({ file: readBrokerEnv().metadataFile });
+try {
+  if (command === 'device') {
+    const kind = values.kind ?? 'logger';
+    if (!DEVICE_KINDS.includes(kind as DeviceKind)) fail(`unknown kind ${kind}`);
+    const { device, secret } = await store.provisionDevice({
+      id: id as string,
+      kind: kind as DeviceKind,
+      ...(values.name ? { name: values.name } : {}),
+    });
+    console.log(
+      JSON.stringify({ device: device.id, kind: device.kind, username: device.id, password: secret }),
+    );
+  } else if (command === 'rotate') {
+    console.log(
+      JSON.stringify({ device: id, username: id, password: await store.rotateDeviceSecret(id as string) }),
+    );
+  } else if (command === 'service') {
+    if (role !== 'ingest' && role !== 'api') fail('service role must be ingest or api');
+    console.log(
+      JSON.stringify({
+        service: id,
+        username: id,
+        password: await store.provisionServiceAccount(id as string, role as 'ingest' | 'api'),
+      }),
+    );
+  } else {
+    fail(`unknown command ${command ?? ''}`);
+  }
+  console.error('The password is shown once and stored only as a salted hash.');
+} catch (err) {
+  console.error((err as Error).message);
+  process.exitCode = 1;
+} finally {
+  store.close();
+}

@@ -1,0 +1,60 @@
+import { createSqliteStore, type MetadataStore } from '@coldchain/store';
+import type { Logger } from 'pino';
+import { type ColdchainBroker, createBroker } from './create-broker.js';
+import type { BrokerEnv } from './env.js';
+import { listenTcp, listenWebSocket } from './listeners.js';
+import { createSpool } from './spool.js';
+
+export interface RunningBroker {
+  broker: ColdchainBroker;
+  port: number;
+  wsPort: number;
+  /**
+   * Orderly shutdown: stop accepting, disconnect clients (messages they were PUBACKed for are in
+   * the spool), then close the spool and the store. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** Wires the broker to its stores and listeners from configuration. */
+export async function startBroker(
+  env: BrokerEnv,
+  log: Logger,
+  deps: { store?: MetadataStore } = {},
+): Promise<RunningBroker> {
+  const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
+  const spool = createSpool({ file: env.spoolFile, sync: env.spoolSync });
+  const broker = await createBroker({
+    store,
+    spool,
+    log,
+    maxPacketBytes: env.maxPacketBytes,
+    rateLimit: env.rateLimit,
+    statsIntervalMs: env.statsIntervalMs,
+  });
+  const tcp = await listenTcp(broker, { host: env.host, port: env.port, tls: env.tls });
+  const ws = await listenWebSocket(broker, {
+    host: env.host,
+    port: env.wsPort,
+    maxPacketBytes: env.maxPacketBytes,
+  });
+  log.info(
+    { port: tcp.port, wsPort: ws.port, tls: Boolean(env.tls), spooled: spool.depth() },
+    `broker listening on ${env.tls ? 'mqtts' : 'mqtt'}://${env.host}:${tcp.port} and ws://${env.host}:${ws.port}`,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    broker,
+    port: tcp.port,
+    wsPort: ws.port,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([tcp.close(), ws.close()].map((p) => p.catch(() => {})));
+        await broker.close();
+        spool.close();
+        if (!deps.store) store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,4 +1,16 @@
 export {
+  createDurableWriter,
+  DEFAULT_RETRY,
+  type DurableWriter,
+  type DurableWriterOptions,
+  isMalformedDataError,
+  type RetryPolicy,
+  retryDelayMs,
+  type WriterEvents,
+} from './durable-writer.js';
+export { type Journal, type JournalOptions, type JournalStats, openJournal } from './journal.js';
+export { EVENTS_MEASUREMENT, eventToLine, readingToLine, TELEMETRY_MEASUREMENT } from './line-protocol.js';
+export {
   defaultCacheDir,
   ensureInfluxd,
   findInfluxd,

@@ -1,0 +1,165 @@
+import { Agent } from 'node:http';
+import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
+import type { Journal } from './journal.js';
+import type { InfluxConnection } from './local-server.js';
+
+/**
+ * Writes the journal to InfluxDB. The client's own retry buffer is not used for durability: it
+ * drops lines after `maxRetries`/`maxRetryTime`, on `maxBufferLines` overflow, on non-retryable
+ * 4xx and on `close()`. Here a segment leaves the journal only after InfluxDB confirmed all of
+ * it, and failures are retried forever with exponential backoff and jitter.
+ */
+export interface DurableWriter {
+  start(): void;
+  /** Seals the journal and writes what it holds, for up to `timeoutMs`; the rest stays journaled. Safe to call twice. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface RetryPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Each delay is multiplied by a random factor in [1 - jitter, 1]. */
+  jitter: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 250, maxDelayMs: 10_000, jitter: 0.5 };
+
+export interface WriterEvents {
+  onWritten?(lines: number, elapsedMs: number): void;
+  onRetry?(err: Error, attempt: number, delayMs: number): void;
+  onQuarantine?(segment: string, err: Error): void;
+}
+
+export interface DurableWriterOptions extends WriterEvents {
+  journal: Journal;
+  connection: InfluxConnection;
+  /** Lines per HTTP write. */
+  batchLines?: number;
+  /** The journal's active segment is sealed and written at least this often. */
+  flushIntervalMs?: number;
+  retry?: RetryPolicy;
+  requestTimeoutMs?: number;
+  random?: () => number;
+}
+
+/** Whether InfluxDB refused the data itself (retrying the same lines cannot succeed). */
+export function isMalformedDataError(err: unknown): boolean {
+  return err instanceof HttpError && (err.statusCode === 400 || err.statusCode === 422);
+}
+
+export function retryDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+  retryAfterMs = 0,
+): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(retryAfterMs, Math.round(base * (1 - policy.jitter * random())));
+}
+
+export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
+  const { journal, connection } = opts;
+  const batchLines = opts.batchLines ?? 5000;
+  const flushIntervalMs = opts.flushIntervalMs ?? 200;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const random = opts.random ?? Math.random;
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const influx = new InfluxDB({
+    url: connection.url,
+    token: connection.token,
+    timeout: opts.requestTimeoutMs ?? 30_000,
+    transportOptions: { agent },
+  });
+  const path = `/api/v2/write?org=${encodeURIComponent(connection.org)}&bucket=${encodeURIComponent(connection.bucket)}&precision=ms`;
+
+  let stopping = false;
+  let deadline = Number.POSITIVE_INFINITY;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const post = (lines: string[]) =>
+    influx.transport.request(path, lines.join('\n'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    }) as Promise<unknown>;
+
+  /** Writes one batch, retrying until it succeeds, InfluxDB calls the data malformed, or the close deadline passes. */
+  async function writeBatch(lines: string[]): Promise<'written' | 'malformed' | 'gave-up'> {
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        await post(lines);
+        opts.onWritten?.(lines.length, Date.now() - started);
+        return 'written';
+      } catch (e) {
+        const err = e as Error;
+        if (isMalformedDataError(err)) throw err;
+        const retryAfterMs = err instanceof HttpError ? err.retryAfter() : 0;
+        const delay = retryDelayMs(attempt, retry, random, retryAfterMs);
+        opts.onRetry?.(err, attempt, delay);
+        if (Date.now() + delay > deadline) return 'gave-up';
+        await sleep(delay);
+        if (Date.now() > deadline) return 'gave-up';
+      }
+    }
+  }
+
+  async function writeSegment(segment: string): Promise<boolean> {
+    const lines = await journal.read(segment);
+    for (let i = 0; i < lines.length; i += batchLines) {
+      try {
+        if ((await writeBatch(lines.slice(i, i + batchLines))) === 'gave-up') return false;
+      } catch (err) {
+        opts.onQuarantine?.(segment, err as Error);
+        await journal.quarantine(segment, (err as Error).message);
+        return true;
+      }
+    }
+    await journal.remove(segment);
+    return true;
+  }
+
+  let loop: Promise<void> | null = null;
+  async function run() {
+    let lastSeal = 0;
+    while (!stopping || Date.now() < deadline) {
+      if (Date.now() - lastSeal >= flushIntervalMs || stopping) {
+        await journal.seal();
+        lastSeal = Date.now();
+      }
+      const [segment] = journal.sealed();
+      if (segment) {
+        if (!(await writeSegment(segment))) return;
+        continue;
+      }
+      if (stopping) return;
+      await sleep(flushIntervalMs);
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    start() {
+      loop ??= run();
+    },
+    close(timeoutMs = 10_000) {
+      closing ??= (async () => {
+        stopping = true;
+        deadline = Date.now() + timeoutMs;
+        wake?.();
+        await (loop ?? run());
+        agent.destroy();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  COLDCHAIN_DATA_DIR: z.string().default('./.data'),
+  MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
+  INGEST_MQTT_USERNAME: z.string().min(1).default('ingest'),
+  INGEST_MQTT_PASSWORD: z
+    .string({ error: 'required: the ingest service account secret (provision service ingest ingest)' })
+    .min(1),
+  INGEST_CLIENT_ID: z.string().min(1).default('ingest'),
+  INFLUX_URL: z.string().url(),
+  INFLUX_TOKEN: z.string().min(1),
+  INFLUX_ORG: z.string().min(1).default('coldchain'),
+  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
+  INGEST_BATCH_LINES: z.coerce.number().int().min(1).max(100_000).default(5000),
+  INGEST_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  INGEST_JOURNAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(2 * 1024 ** 3),
+  INGEST_JOURNAL_SYNC: z.enum(['always', 'os']).default('always'),
+  INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type IngestEnv = ReturnType<typeof readIngestEnv>;
+
+/** Reads the ingest's configuration; a bad value throws an error naming the variable. */
+export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid ingest configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
+  return {
+    dataDir,
+    metadataFile: join(dataDir, 'metadata.db'),
+    journalDir: join(dataDir, 'ingest-journal'),
+    mqtt: {
+      url: e.MQTT_URL,
+      username: e.INGEST_MQTT_USERNAME,
+      password: e.INGEST_MQTT_PASSWORD,
+      clientId: e.INGEST_CLIENT_ID,
+    },
+    influx: { url: e.INFLUX_URL, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET },
+    batchLines: e.INGEST_BATCH_LINES,
+    flushIntervalMs: e.INGEST_FLUSH_INTERVAL_MS,
+    journalMaxBytes: e.INGEST_JOURNAL_MAX_BYTES,
+    journalSync: e.INGEST_JOURNAL_SYNC,
+    metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,59 @@
+import type { JournalStats } from '@coldchain/influx';
+
+/** The ingest's counters and gauges, rendered in the Prometheus text format for `/metrics`. */
+export interface IngestMetrics {
+  received: number;
+  acceptedMessages: number;
+  acceptedReadings: number;
+  acceptedEvents: number;
+  deadLettered: Record<string, number>;
+  writtenLines: number;
+  writeErrors: number;
+  quarantinedSegments: number;
+  /** Arrival of the newest written batch's messages to its InfluxDB confirmation, milliseconds. */
+  lastWriteLagMs: number;
+}
+
+export function createMetrics(): IngestMetrics {
+  return {
+    received: 0,
+    acceptedMessages: 0,
+    acceptedReadings: 0,
+    acceptedEvents: 0,
+    deadLettered: {},
+    writtenLines: 0,
+    writeErrors: 0,
+    quarantinedSegments: 0,
+    lastWriteLagMs: 0,
+  };
+}
+
+export function renderPrometheus(m: IngestMetrics, journal: JournalStats): string {
+  const lines = [
+    '# TYPE coldchain_ingest_received_total counter',
+    `coldchain_ingest_received_total ${m.received}`,
+    '# TYPE coldchain_ingest_accepted_messages_total counter',
+    `coldchain_ingest_accepted_messages_total ${m.acceptedMessages}`,
+    '# TYPE coldchain_ingest_accepted_readings_total counter',
+    `coldchain_ingest_accepted_readings_total ${m.acceptedReadings}`,
+    '# TYPE coldchain_ingest_accepted_events_total counter',
+    `coldchain_ingest_accepted_events_total ${m.acceptedEvents}`,
+    '# TYPE coldchain_ingest_dead_letters_total counter',
+    ...Object.entries(m.deadLettered).map(
+      ([reason, n]) => `coldchain_ingest_dead_letters_total{reason="${reason}"} ${n}`,
+    ),
+    '# TYPE coldchain_ingest_written_lines_total counter',
+    `coldchain_ingest_written_lines_total ${m.writtenLines}`,
+    '# TYPE coldchain_ingest_write_errors_total counter',
+    `coldchain_ingest_write_errors_total ${m.writeErrors}`,
+    '# TYPE coldchain_ingest_quarantined_segments_total counter',
+    `coldchain_ingest_quarantined_segments_total ${m.quarantinedSegments}`,
+    '# TYPE coldchain_ingest_journal_bytes gauge',
+    `coldchain_ingest_journal_bytes ${journal.bytes}`,
+    '# TYPE coldchain_ingest_journal_segments gauge',
+    `coldchain_ingest_journal_segments ${journal.segments}`,
+    '# TYPE coldchain_ingest_write_lag_ms gauge',
+    `coldchain_ingest_write_lag_ms ${m.lastWriteLagMs}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

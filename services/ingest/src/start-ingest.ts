@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import { createDurableWriter, type DurableWriter, openJournal } from '@coldchain/influx';
+import { createSqliteStore, type MetadataStore } from '@coldchain/store';
+import type { Logger } from 'pino';
+import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
+import type { IngestEnv } from './env.js';
+import { createMetrics, type IngestMetrics, renderPrometheus } from './metrics.js';
+
+export interface RunningIngest {
+  ingest: Ingest;
+  metrics: IngestMetrics;
+  writer: DurableWriter;
+  metricsPort: number;
+  /**
+   * Orderly shutdown: stop taking messages, write what the journal holds (for a bounded time;
+   * the rest stays journaled for the next start), close the store. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+export async function startIngest(
+  env: IngestEnv,
+  log: Logger,
+  deps: { store?: MetadataStore; onAccepted?: (m: AcceptedMessage) => void } = {},
+): Promise<RunningIngest> {
+  const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
+  const metrics = createMetrics();
+  const journal = await openJournal({
+    dir: env.journalDir,
+    maxBytes: env.journalMaxBytes,
+    sync: env.journalSync,
+    onWarning: (s) =>
+      log.warn(
+        { journalBytes: s.bytes, maxBytes: s.maxBytes },
+        'journal is over half full: InfluxDB is not keeping up or is down',
+      ),
+  });
+  const pending = journal.stats();
+  if (pending.segments > 0)
+    log.info(
+      { segments: pending.segments, bytes: pending.bytes },
+      'writing what the journal holds from the last run',
+    );
+
+  const writer = createDurableWriter({
+    journal,
+    connection: env.influx,
+    batchLines: env.batchLines,
+    flushIntervalMs: env.flushIntervalMs,
+    onWritten: (lines, elapsedMs) => {
+      metrics.writtenLines += lines;
+      metrics.lastWriteLagMs = elapsedMs;
+    },
+    onRetry: (err, attempt, delayMs) => {
+      metrics.writeErrors++;
+      const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
+      log[level](
+        { err: err.message, attempt, delayMs, journalBytes: journal.stats().bytes },
+        'InfluxDB write failed; retrying',
+      );
+    },
+    onQuarantine: (segment, err) => {
+      metrics.quarantinedSegments++;
+      log.error(
+        { segment, err: err.message },
+        'InfluxDB refused a journal segment as malformed; kept aside in quarantine/',
+      );
+    },
+  });
+  writer.start();
+
+  const ingest = createIngest({
+    mqtt: env.mqtt,
+    journal,
+    store,
+    metrics,
+    log,
+    ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+  });
+  await ingest.start();
+
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+        .end(renderPrometheus(metrics, journal.stats()));
+    } else if (req.url === '/healthz') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', journal: journal.stats() }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const metricsPort = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.metrics.port, env.metrics.host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : env.metrics.port);
+    });
+  });
+  log.info({ metricsPort }, `ingest running; metrics on http://${env.metrics.host}:${metricsPort}/metrics`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    ingest,
+    metrics,
+    writer,
+    metricsPort,
+    close() {
+      closing ??= (async () => {
+        await ingest.close();
+        await writer.close(10_000);
+        await journal.close();
+        await new Promise<void>((r) => server.close(() => r()));
+        if (!deps.store) store.close();
+      })();
+      return closing;
+    },
+  };
+}

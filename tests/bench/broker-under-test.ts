@@ -1,0 +1,52 @@
+import { startBrokerProcess } from '../support/broker.js';
+import { onCleanup } from './cleanup.js';
+import { processName } from './proc-stats.js';
+
+/** A broker process the benchmark drives and measures. */
+export interface BrokerUnderTest {
+  readonly url: string;
+  /** The broker process itself (not a wrapper), for /proc readings. */
+  readonly pid: number;
+  /** Warnings and errors the broker logged so far, grouped: `count × message`. */
+  problems(): string[];
+  /** Stops the broker. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Our broker from source, as its own node process (tests/support starts node with tsx as a loader,
+ * so the child pid is the broker's). `env` adds to the broker's configuration.
+ */
+export async function startColdchainBroker(
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<BrokerUnderTest> {
+  const service = await startBrokerProcess(dataDir, env);
+  const forget = onCleanup(() => service.stop());
+  const pid = service.child.pid ?? 0;
+  if (processName(pid) !== 'node') {
+    await service.stop();
+    throw new Error(`expected the broker's node process at pid ${pid}, found ${processName(pid)}`);
+  }
+  return {
+    url: service.url,
+    pid,
+    problems: () =>
+      grouped(
+        // pino levels: 40 warn, 50 error, 60 fatal.
+        service.logs
+          .filter((l) => (l.level ?? 0) >= 40)
+          .map((l) => (typeof l.reason === 'string' ? `${l.reason}: ${l.msg}` : (l.msg ?? ''))),
+      ),
+    async stop() {
+      await service.stop();
+      forget();
+    },
+  };
+}
+
+export function grouped(lines: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, n]) => `${n} × ${line}`);
+}

@@ -1,4 +1,5 @@
 export { generateSecret, hashSecret, verifySecret } from './credentials.js';
+export type { Alert, AlertInput, AlertStatus, AlertUpsert, CustodyLeg, Shipment } from './domain-records.js';
 export {
   createSqliteStore,
   DEAD_LETTER_PAYLOAD_BYTES,

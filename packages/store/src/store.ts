@@ -1,3 +1,5 @@
+import type { Alert, AlertInput, AlertStatus, AlertUpsert, CustodyLeg, Shipment } from './domain-records.js';
+
 /** Kinds of device in the fleet. */
 export type DeviceKind = 'vehicle' | 'cold-room' | 'cabinet' | 'logger';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['vehicle', 'cold-room', 'cabinet', 'logger'];
@@ -54,6 +56,31 @@ export interface MetadataStore {
   provisionServiceAccount(id: string, role: ServiceRole): Promise<string>;
   /** The principal these broker credentials belong to, or null (unknown, disabled, wrong secret). */
   verifyCredentials(username: string, secret: string | Buffer): Promise<Principal | null>;
+
+  createShipment(input: Omit<Shipment, 'createdAtMs' | 'description'> & { description?: string }): Shipment;
+  getShipment(id: string): Shipment | null;
+  listShipments(): Shipment[];
+  /** Opens a custody leg; the previous open leg of the shipment, if any, ends where this one starts. */
+  addCustodyLeg(leg: Omit<CustodyLeg, 'id'>): CustodyLeg;
+  legsOfShipment(shipmentId: string): CustodyLeg[];
+  /** Every leg a device measured, whatever its time (backlogs arrive late). */
+  legsOfDevice(deviceId: string): CustodyLeg[];
+
+  /** Creates the alert for this key, or updates its excursion fields; status is never reopened. */
+  upsertAlert(input: AlertInput): AlertUpsert;
+  getAlert(id: number): Alert | null;
+  listAlerts(filter?: {
+    status?: AlertStatus;
+    shipmentId?: string;
+    deviceId?: string;
+    limit?: number;
+  }): Alert[];
+  acknowledgeAlert(id: number, by: string, note: string): Alert;
+  resolveAlert(id: number, by: string, note: string): Alert;
+
+  /** Opaque state a service keeps across restarts (the breach engine's), by key. */
+  saveState(key: string, json: string): void;
+  loadState(key: string): string | null;
 
   addDeadLetter(letter: NewDeadLetter): void;
   listDeadLetters(opts?: { deviceId?: string; limit?: number }): DeadLetter[];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateSecret, hashSecret, verifySecret } from '../credentials.js';
+import type { Alert, AlertStatus, CustodyLeg, Shipment } from '../domain-records.js';
 import type {
   DeadLetter,
   Device,
@@ -42,7 +43,100 @@ const MIGRATIONS: string[] = [
      payload_bytes INTEGER NOT NULL
    );
    CREATE INDEX dead_letters_device ON dead_letters (device_id, id);`,
+  `CREATE TABLE shipments (
+     id TEXT PRIMARY KEY,
+     profile_id TEXT NOT NULL,
+     shipper TEXT NOT NULL,
+     consignee TEXT NOT NULL,
+     description TEXT NOT NULL DEFAULT '',
+     created_at_ms INTEGER NOT NULL
+   );
+   CREATE TABLE custody_legs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     shipment_id TEXT NOT NULL REFERENCES shipments (id),
+     device_id TEXT NOT NULL,
+     holder TEXT NOT NULL,
+     from_ms INTEGER NOT NULL,
+     to_ms INTEGER,
+     handed_over_by TEXT,
+     handover_temp_c REAL
+   );
+   CREATE INDEX custody_legs_device ON custody_legs (device_id, from_ms);
+   CREATE INDEX custody_legs_shipment ON custody_legs (shipment_id, from_ms);
+   CREATE TABLE alerts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     key TEXT NOT NULL UNIQUE,
+     rule TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     shipment_id TEXT,
+     device_id TEXT NOT NULL,
+     holder TEXT,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER,
+     detected_at_ms INTEGER NOT NULL,
+     limit_value REAL,
+     peak_value REAL,
+     peak_ts_ms INTEGER,
+     status TEXT NOT NULL DEFAULT 'open',
+     acknowledged_by TEXT,
+     acknowledged_at_ms INTEGER,
+     note TEXT,
+     resolved_at_ms INTEGER,
+     detail TEXT,
+     updated_at_ms INTEGER NOT NULL
+   );
+   CREATE INDEX alerts_status ON alerts (status, id);
+   CREATE INDEX alerts_shipment ON alerts (shipment_id, id);
+   CREATE TABLE service_state (
+     key TEXT PRIMARY KEY,
+     json TEXT NOT NULL,
+     updated_at_ms INTEGER NOT NULL
+   );`,
 ];
+
+const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
+const toShipment = (r: Record<string, unknown>): Shipment => ({
+  id: String(r.id),
+  profileId: String(r.profile_id),
+  shipper: String(r.shipper),
+  consignee: String(r.consignee),
+  description: String(r.description),
+  createdAtMs: Number(r.created_at_ms),
+});
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const toLeg = (r: Record<string, unknown>): CustodyLeg => ({
+  id: Number(r.id),
+  shipmentId: String(r.shipment_id),
+  deviceId: String(r.device_id),
+  holder: String(r.holder),
+  fromMs: Number(r.from_ms),
+  toMs: numOrNull(r.to_ms),
+  handedOverBy: strOrNull(r.handed_over_by),
+  handoverTempC: numOrNull(r.handover_temp_c),
+});
+const toAlert = (r: Record<string, unknown>): Alert => ({
+  id: Number(r.id),
+  key: String(r.key),
+  rule: String(r.rule),
+  severity: r.severity === 'critical' ? 'critical' : 'warning',
+  shipmentId: strOrNull(r.shipment_id),
+  deviceId: String(r.device_id),
+  holder: strOrNull(r.holder),
+  startMs: Number(r.start_ms),
+  endMs: numOrNull(r.end_ms),
+  detectedAtMs: Number(r.detected_at_ms),
+  limit: numOrNull(r.limit_value),
+  peakValue: numOrNull(r.peak_value),
+  peakTsMs: numOrNull(r.peak_ts_ms),
+  status: r.status as AlertStatus,
+  acknowledgedBy: strOrNull(r.acknowledged_by),
+  acknowledgedAtMs: numOrNull(r.acknowledged_at_ms),
+  note: strOrNull(r.note),
+  resolvedAtMs: numOrNull(r.resolved_at_ms),
+  detail: strOrNull(r.detail),
+  updatedAtMs: Number(r.updated_at_ms),
+});
 
 interface DeviceRow {
   id: string;
@@ -101,6 +195,51 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     deadLettersByReason: db.prepare('SELECT reason, COUNT(*) AS n FROM dead_letters GROUP BY reason'),
+    insertShipment: db.prepare(
+      `INSERT INTO shipments (${SHIPMENT_COLUMNS}) VALUES (@id, @profileId, @shipper, @consignee, @description, @createdAtMs)`,
+    ),
+    getShipment: db.prepare(`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE id = ?`),
+    listShipments: db.prepare(`SELECT ${SHIPMENT_COLUMNS} FROM shipments ORDER BY created_at_ms, id`),
+    closeOpenLeg: db.prepare(
+      'UPDATE custody_legs SET to_ms = ? WHERE shipment_id = ? AND to_ms IS NULL AND from_ms <= ?',
+    ),
+    insertLeg: db.prepare(
+      `INSERT INTO custody_legs (shipment_id, device_id, holder, from_ms, to_ms, handed_over_by, handover_temp_c)
+       VALUES (@shipmentId, @deviceId, @holder, @fromMs, @toMs, @handedOverBy, @handoverTempC)`,
+    ),
+    getLeg: db.prepare('SELECT * FROM custody_legs WHERE id = ?'),
+    legsOfShipment: db.prepare('SELECT * FROM custody_legs WHERE shipment_id = ? ORDER BY from_ms, id'),
+    legsOfDevice: db.prepare('SELECT * FROM custody_legs WHERE device_id = ? ORDER BY from_ms, id'),
+    alertByKey: db.prepare('SELECT * FROM alerts WHERE key = ?'),
+    alertById: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+    insertAlert: db.prepare(
+      `INSERT INTO alerts (key, rule, severity, shipment_id, device_id, holder, start_ms, end_ms, detected_at_ms,
+         limit_value, peak_value, peak_ts_ms, detail, updated_at_ms)
+       VALUES (@key, @rule, @severity, @shipmentId, @deviceId, @holder, @startMs, @endMs, @at,
+         @limit, @peakValue, @peakTsMs, @detail, @at)`,
+    ),
+    updateAlert: db.prepare(
+      `UPDATE alerts SET severity = @severity, end_ms = @endMs, limit_value = @limit, peak_value = @peakValue,
+         peak_ts_ms = @peakTsMs, detail = @detail, updated_at_ms = @at WHERE key = @key`,
+    ),
+    acknowledge: db.prepare(
+      `UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at_ms = ?, note = ?, updated_at_ms = ?
+       WHERE id = ? AND status = 'open'`,
+    ),
+    resolve: db.prepare(
+      `UPDATE alerts SET status = 'resolved', resolved_at_ms = ?, note = ?, updated_at_ms = ?,
+         acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ? AND status != 'resolved'`,
+    ),
+    saveState: db.prepare(
+      `INSERT INTO service_state (key, json, updated_at_ms) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at_ms = excluded.updated_at_ms`,
+    ),
+    loadState: db.prepare('SELECT json FROM service_state WHERE key = ?').pluck(),
+  };
+  const requireAlert = (id: number) => {
+    const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
+    if (!row) throw new Error(`alert ${id} does not exist`);
+    return toAlert(row);
   };
 
   let closed = false;
@@ -153,6 +292,92 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       if (!device) return null;
       return (await verifySecret(secret, device.secret_hash)) ? { kind: 'device', deviceId: username } : null;
     },
+
+    createShipment(input) {
+      const shipment: Shipment = { description: '', ...input, createdAtMs: now() };
+      try {
+        stmt.insertShipment.run(shipment);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          throw new Error(`shipment ${input.id} already exists`);
+        throw err;
+      }
+      return shipment;
+    },
+    getShipment(id) {
+      const row = stmt.getShipment.get(id) as Record<string, unknown> | undefined;
+      return row ? toShipment(row) : null;
+    },
+    listShipments: () => (stmt.listShipments.all() as Array<Record<string, unknown>>).map(toShipment),
+    addCustodyLeg(leg) {
+      if (!stmt.getShipment.get(leg.shipmentId)) throw new Error(`shipment ${leg.shipmentId} does not exist`);
+      const id = db.transaction(() => {
+        stmt.closeOpenLeg.run(leg.fromMs, leg.shipmentId, leg.fromMs);
+        return Number(stmt.insertLeg.run(leg).lastInsertRowid);
+      })();
+      return toLeg(stmt.getLeg.get(id) as Record<string, unknown>);
+    },
+    legsOfShipment: (shipmentId) =>
+      (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(toLeg),
+    legsOfDevice: (deviceId) =>
+      (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(toLeg),
+
+    upsertAlert(input) {
+      return db.transaction(() => {
+        const at = now();
+        const existing = stmt.alertByKey.get(input.key) as Record<string, unknown> | undefined;
+        if (!existing) {
+          stmt.insertAlert.run({ ...input, at });
+          return {
+            alert: toAlert(stmt.alertByKey.get(input.key) as Record<string, unknown>),
+            change: 'created' as const,
+          };
+        }
+        const before = toAlert(existing);
+        const same =
+          before.severity === input.severity &&
+          before.endMs === input.endMs &&
+          before.limit === input.limit &&
+          before.peakValue === input.peakValue &&
+          before.peakTsMs === input.peakTsMs &&
+          before.detail === input.detail;
+        if (same) return { alert: before, change: 'unchanged' as const };
+        stmt.updateAlert.run({ ...input, at });
+        return {
+          alert: toAlert(stmt.alertByKey.get(input.key) as Record<string, unknown>),
+          change: 'updated' as const,
+        };
+      })();
+    },
+    getAlert(id) {
+      const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
+      return row ? toAlert(row) : null;
+    },
+    listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (status) where.push('status = ?'), args.push(status);
+      if (shipmentId) where.push('shipment_id = ?'), args.push(shipmentId);
+      if (deviceId) where.push('device_id = ?'), args.push(deviceId);
+      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(toAlert);
+    },
+    acknowledgeAlert(id, by, note) {
+      const current = requireAlert(id);
+      if (current.status !== 'open') throw new Error(`alert ${id} is ${current.status}, not open`);
+      stmt.acknowledge.run(by, now(), note, now(), id);
+      return requireAlert(id);
+    },
+    resolveAlert(id, by, note) {
+      const current = requireAlert(id);
+      if (current.status === 'resolved') throw new Error(`alert ${id} is already resolved`);
+      stmt.resolve.run(now(), note, now(), by, id);
+      return requireAlert(id);
+    },
+    saveState(key, json) {
+      stmt.saveState.run(key, json, now());
+    },
+    loadState: (key) => (stmt.loadState.get(key) as string | undefined) ?? null,
 
     addDeadLetter(letter: NewDeadLetter) {
       stmt.insertDeadLetter.run(

@@ -1,25 +1,95 @@
-// The whole pipeline on one machine, with a simulated fleet. Services are added here as they land;
-// today it provides InfluxDB only.
-import { join, resolve } from 'node:path';
+// The whole pipeline on one machine, in one process, with a simulated fleet: local InfluxDB,
+// broker, ingest and the fleet simulator. Prints where to look. Ctrl-C stops everything in order.
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readBrokerEnv, startBroker } from '@coldchain/broker';
 import { defaultCacheDir, provideInflux } from '@coldchain/influx';
+import { readIngestEnv, startIngest } from '@coldchain/ingest';
+import { createSqliteStore, type DeviceKind } from '@coldchain/store';
+import { pino } from 'pino';
+import { startDemoFleet } from './demo-fleet.js';
 
-const dataDir = resolve(process.env.COLDCHAIN_DATA_DIR ?? '.data');
-const external = process.env.INFLUX_URL
-  ? {
-      url: process.env.INFLUX_URL,
-      token: process.env.INFLUX_TOKEN ?? '',
-      org: process.env.INFLUX_ORG ?? 'coldchain',
-      bucket: process.env.INFLUX_BUCKET ?? 'telemetry',
-    }
-  : undefined;
+const log = pino({ name: 'dev', level: process.env.LOG_LEVEL ?? 'info' });
+const brokerEnv = readBrokerEnv(process.env);
+const dataDir = brokerEnv.dataDir;
+
 const influx = await provideInflux({
-  external,
+  external: process.env.INFLUX_URL
+    ? {
+        url: process.env.INFLUX_URL,
+        token: process.env.INFLUX_TOKEN ?? '',
+        org: process.env.INFLUX_ORG ?? 'coldchain',
+        bucket: process.env.INFLUX_BUCKET ?? 'telemetry',
+      }
+    : undefined,
   dataDir: join(dataDir, 'influxdb'),
   cacheDir: defaultCacheDir(process.env),
   path: process.env.PATH ?? '',
+  progress: (line) => log.info(line),
 });
-console.log(`InfluxDB ${influx.version} at ${influx.url} (org ${influx.org}, bucket ${influx.bucket})`);
-console.log('Not built yet: broker, ingest, api, fleet simulator. Ctrl-C stops.');
+log.info({ url: influx.url, version: influx.version }, 'InfluxDB ready');
+
+// Demo credentials: the ingest account is re-keyed on every start and its secret handed over in
+// process; demo devices are provisioned once and their secrets kept (mode 0600) in the data folder
+// for the simulator. A real fleet provisions devices with `pnpm --filter @coldchain/broker provision`.
+const store = createSqliteStore({ file: brokerEnv.metadataFile });
+const ingestSecret = await store.provisionServiceAccount('ingest', 'ingest');
+const credentialsFile = join(dataDir, 'demo-device-credentials.json');
+const credentials: Record<string, string> = JSON.parse(
+  await readFile(credentialsFile, 'utf8').catch(() => '{}'),
+);
+const seedDevices = JSON.parse(await readFile(new URL('../seeds/devices.json', import.meta.url), 'utf8')) as {
+  devices: Array<{ id: string; kind: DeviceKind; name: string }>;
+};
+for (const d of seedDevices.devices) {
+  if (credentials[d.id]) continue;
+  credentials[d.id] = store.getDevice(d.id)
+    ? await store.rotateDeviceSecret(d.id)
+    : (await store.provisionDevice({ id: d.id, kind: d.kind, name: d.name })).secret;
+}
+await writeFile(credentialsFile, JSON.stringify(credentials, null, 2));
+await chmod(credentialsFile, 0o600);
+
+const broker = await startBroker(brokerEnv, log.child({ component: 'broker' }), { store });
+const ingestEnv = readIngestEnv({
+  ...process.env,
+  MQTT_URL: `mqtt://${brokerEnv.host}:${broker.port}`,
+  INGEST_MQTT_PASSWORD: ingestSecret,
+  INFLUX_URL: influx.url,
+  INFLUX_TOKEN: influx.token,
+  INFLUX_ORG: influx.org,
+  INFLUX_BUCKET: influx.bucket,
+});
+const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }), { store });
+const fleet = await startDemoFleet({
+  url: `mqtt://${brokerEnv.host}:${broker.port}`,
+  credentials,
+  log: (line) => log.info({ component: 'fleet' }, line),
+});
+
+console.log(`
+coldchain is running (data in ${dataDir})
+  MQTT             mqtt://${brokerEnv.host}:${broker.port}   ws://${brokerEnv.host}:${broker.wsPort}
+  InfluxDB         ${influx.url}   org ${influx.org}, bucket ${influx.bucket}
+                   token ${influx.token}
+  ingest metrics   http://${ingestEnv.metrics.host}:${ingest.metricsPort}/metrics
+  simulated fleet  ${Object.keys(credentials).length} devices (credentials in ${credentialsFile})
+  try: influx query or curl -H "Authorization: Token ${influx.token}" ${influx.url}/api/v2/query?org=${influx.org} \\
+         -H 'Content-Type: application/vnd.flux' -d 'from(bucket:"${influx.bucket}") |> range(start:-5m) |> limit(n:3)'
+  not built yet: the HTTP API and dashboard.
+Ctrl-C stops everything.`);
+
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void influx.stop().then(() => process.exit(0)));
+  process.once(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: fleet, ingest (flushing its journal), broker, InfluxDB');
+    await fleet.stop();
+    await ingest.close();
+    await broker.close();
+    store.close();
+    await influx.stop();
+    process.exit(0);
+  });
 }

@@ -4,19 +4,27 @@
 //
 //   pnpm bench:broker [--devices 1000] [--seconds 10] [--warmup 3] [--window 10]
 //                     [--idle 10000] [--workers 2] [--concurrency 100]
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type Credentials, provision } from '../support/broker.js';
+import { until } from '../support/mqtt.js';
 import { type BrokerUnderTest, startColdchainBroker } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
 import { type IngestSubscriber, subscribeAsIngest } from './ingest-subscriber.js';
 import { connectFleet, type Fleet } from './load-fleet.js';
 import type { DeviceCredentials, LoadCounts } from './load-protocol.js';
 import { ensureMosquitto, mosquittoVersion, startMosquitto, writeMosquittoAuth } from './mosquitto.js';
-import { cpuPercent, openFilesLimit, type ProcessSample, sampleProcess } from './proc-stats.js';
+import {
+  cpuPercent,
+  type MachineCpuSample,
+  openFilesLimit,
+  type ProcessSample,
+  sampleMachineCpu,
+  sampleProcess,
+} from './proc-stats.js';
 import { formatTable, goalLine, ratio } from './report.js';
 
 /** The issue's goals. */
@@ -31,35 +39,32 @@ const GOAL_IDLE_DEVICES = 10_000;
 const UNLIMITED_RATE = { MQTT_RATE_PER_SEC: '1000000', MQTT_RATE_BURST: '1000000' };
 /** Open files a broker needs besides its client connections (listeners, SQLite, stdio, ...). */
 const FD_HEADROOM = 256;
-const RERUN_FLAG = 'COLDCHAIN_BENCH_FD_RAISED';
-const INGEST: Credentials = { username: 'ingest', password: '' };
+/** The ingest service account, as the ingest service connects (client id = account id). */
+const INGEST_ID = 'ingest';
 const DRAIN_TIMEOUT_MS = 30_000;
 const IDLE_SETTLE_MS = 3_000;
 
 type BrokerName = 'coldchain' | 'mosquitto';
-const BROKERS: BrokerName[] = (process.env.ONLY?.split(',') as BrokerName[]) ?? ['coldchain', 'mosquitto'];
+const BROKERS: BrokerName[] = ['coldchain', 'mosquitto'];
 
 const args = readArgs();
 const startedAt = performance.now();
 const say = (line: string) =>
   console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
-// Every idle device is an open socket in the broker, so the broker's soft limit must allow them.
-const neededFds = args.idle + FD_HEADROOM;
+// Every idle device is an open socket in the broker. Node raises its own soft open files limit to
+// the hard one at start-up (src/node.cc, RaiseFdLimit) and the brokers and workers inherit it, so
+// what we have here is what they get.
+const neededFds = Math.max(args.devices, args.idle) + FD_HEADROOM;
 const fdLimit = openFilesLimit();
 if (fdLimit.soft < neededFds) {
-  if (fdLimit.hard >= neededFds && !process.env[RERUN_FLAG]) {
-    rerunWithOpenFilesLimit(fdLimit.hard);
-  } else {
-    console.error(
-      `--idle ${args.idle} needs ${neededFds} open files per broker process, but ulimit -n allows ` +
-        `${fdLimit.soft} (hard limit ${fdLimit.hard}): raise the hard limit or lower --idle`,
-    );
-    process.exit(2);
-  }
-} else {
-  await main();
+  console.error(
+    `${neededFds - FD_HEADROOM} devices need ${neededFds} open files in the broker process, but the ` +
+      `limit is ${fdLimit.soft} (ulimit -Hn ${fdLimit.hard}): raise the hard limit or lower --idle/--devices`,
+  );
+  process.exit(2);
 }
+await main();
 
 async function main() {
   cleanUpOnExit(deadlineMs());
@@ -114,6 +119,8 @@ interface ThroughputResult {
   brokerCpuPct: number;
   brokerPeakRssMb: number;
   loadCpuPct: number;
+  /** What the rest of the machine used meanwhile: the broker and the load share it. */
+  otherCpuPct: number;
   acked: number;
   delivered: number;
   load: LoadCounts;
@@ -128,6 +135,7 @@ interface Mark {
   broker: ProcessSample;
   workers: ProcessSample[];
   benchCpu: NodeJS.CpuUsage;
+  machine: MachineCpuSample;
   atMs: number;
 }
 
@@ -148,7 +156,7 @@ async function measureThroughput(
     fleet = await connectFleet({
       url: broker.url,
       devices,
-      workers: args.workers,
+      workers: workersFor(devices.length),
       concurrencyPerWorker: args.concurrency,
       connectTimeoutMs: 15_000,
       deadlineMs: 60_000 + devices.length * 20,
@@ -167,6 +175,7 @@ async function measureThroughput(
       broker: sampleProcess(broker.pid),
       workers: load.workerPids.map(sampleProcess),
       benchCpu: process.cpuUsage(),
+      machine: sampleMachineCpu(),
       atMs: performance.now(),
     });
 
@@ -201,19 +210,25 @@ async function measureThroughput(
 
     say(`${tag}: stopping the devices, then waiting for the ingest to receive what was acknowledged`);
     const final = await fleet.stop();
-    say(`DEBUG final ${JSON.stringify(final)} delivered ${sub.delivered()}`);
-    const drained = await waitFor(() => sub.delivered() >= final.acked, DRAIN_TIMEOUT_MS);
+    const drained = await until(() => sub.delivered() >= final.acked, DRAIN_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
     if (!drained) say(`${tag}: the ingest had not received everything after ${DRAIN_TIMEOUT_MS / 1000} s`);
     const seconds = (to.atMs - from.atMs) / 1000;
     const workerCpuMs = to.workers.reduce((sum, w, i) => sum + w.cpuMs - (from.workers[i]?.cpuMs ?? 0), 0);
     const benchCpuMs =
       (to.benchCpu.user + to.benchCpu.system - from.benchCpu.user - from.benchCpu.system) / 1000;
+    const brokerCpuPct = cpuPercent(from.broker, to.broker);
+    const loadCpuPct = ((workerCpuMs + benchCpuMs) / (seconds * 1000)) * 100;
+    const machineCpuPct = ((to.machine.busyMs - from.machine.busyMs) / (seconds * 1000)) * 100;
     return {
       ackedPerSec: (to.load.acked - from.load.acked) / seconds,
       deliveredPerSec: (to.delivered - from.delivered) / seconds,
-      brokerCpuPct: cpuPercent(from.broker, to.broker),
+      brokerCpuPct,
       brokerPeakRssMb: mb(sampleProcess(broker.pid).peakRssKb),
-      loadCpuPct: ((workerCpuMs + benchCpuMs) / (seconds * 1000)) * 100,
+      loadCpuPct,
+      otherCpuPct: Math.max(0, machineCpuPct - brokerCpuPct - loadCpuPct),
       acked: final.acked,
       delivered: sub.delivered(),
       load: final,
@@ -252,14 +267,12 @@ async function measureIdle(
   try {
     await sleep(1_000);
     const baseline = sampleProcess(broker.pid);
-    // Each worker holds its connections' sockets: keep every worker under its own open files limit.
-    const workers = Math.max(args.workers, Math.ceil(devices.length / (fdLimit.soft - FD_HEADROOM)));
+    const workers = workersFor(devices.length);
     say(
       `${tag}: broker pid ${broker.pid}, RSS ${mb(baseline.rssKb).toFixed(0)} MB; connecting ` +
         `${devices.length.toLocaleString('en-US')} devices from ${workers} worker processes, ` +
         `${args.concurrency} connects in flight per worker`,
     );
-    const connectStart = performance.now();
     fleet = await connectFleet({
       url: broker.url,
       devices,
@@ -273,7 +286,7 @@ async function measureIdle(
             `broker RSS ${mb(sampleProcess(broker.pid).rssKb).toFixed(0)} MB`,
         ),
     });
-    const connectSeconds = (performance.now() - connectStart) / 1000;
+    const connectSeconds = fleet.connectSeconds;
     await sleep(IDLE_SETTLE_MS);
     const settled = sampleProcess(broker.pid);
     const counts = fleet.counts();
@@ -311,7 +324,7 @@ async function provisionAll(dir: string): Promise<{ devices: DeviceCredentials[]
     devices.push(...Object.values(creds).map((c) => ({ id: c.username, password: c.password })));
     say(`provisioned ${devices.length.toLocaleString('en-US')}/${count.toLocaleString('en-US')} devices`);
   }
-  const { ingest } = await provision(dir, { services: [{ id: INGEST.username, role: 'ingest' }] });
+  const { ingest } = await provision(dir, { services: [{ id: INGEST_ID, role: 'ingest' }] });
   if (!ingest) throw new Error('the ingest account was not provisioned');
   return { devices, ingest };
 }
@@ -337,12 +350,19 @@ function printReport(
     },
     { metric: 'broker CPU, % of one core', coldchain: c?.brokerCpuPct, mosquitto: m?.brokerCpuPct },
     {
+      metric: 'broker CPU per acked message, µs',
+      coldchain: cpuPerMessageUs(c),
+      mosquitto: cpuPerMessageUs(m),
+      digits: 1,
+    },
+    {
       metric: 'broker peak RSS (VmHWM), MB',
       coldchain: c?.brokerPeakRssMb,
       mosquitto: m?.brokerPeakRssMb,
       digits: 1,
     },
     { metric: 'load generator CPU, % of one core', coldchain: c?.loadCpuPct, mosquitto: m?.loadCpuPct },
+    { metric: 'other processes CPU, % of one core', coldchain: c?.otherCpuPct, mosquitto: m?.otherCpuPct },
     { metric: 'acked but not delivered after drain', coldchain: lost(c), mosquitto: lost(m) },
   ];
   if (args.idle > 0) {
@@ -385,7 +405,8 @@ function printReport(
   );
   console.log(
     'Mosquitto: password_file (sha512-pbkdf2) + acl_file with the same rules, persistence false, ' +
-      'max_queued_messages 0 (no drops for a slow subscriber), otherwise defaults.\n',
+      'max_inflight_messages 0 and max_queued_messages 0 (as Aedes: no in-flight cap towards the ingest, ' +
+      'no drops), otherwise defaults.\n',
   );
   console.log(formatTable(rows, `Mosquitto ${mosquittoVersion()}`));
   console.log('\nGoals (issue 3):');
@@ -420,9 +441,15 @@ function runNotes(name: BrokerName, t: ThroughputResult | undefined, i: IdleResu
           (l.lastError ? ` (last error: ${l.lastError})` : ''),
       );
     }
+    const machinePct = t.brokerCpuPct + t.loadCpuPct + t.otherCpuPct;
     if (t.brokerCpuPct < 85) {
       notes.push(
-        `${name} throughput: broker CPU ${t.brokerCpuPct.toFixed(0)}% < 85%: the load generator may be the limit`,
+        machinePct > availableParallelism() * 90
+          ? `${name} throughput: broker CPU ${t.brokerCpuPct.toFixed(0)}% while all ${availableParallelism()} CPUs ` +
+              `were busy (broker ${t.brokerCpuPct.toFixed(0)}%, load ${t.loadCpuPct.toFixed(0)}%, other ` +
+              `processes ${t.otherCpuPct.toFixed(0)}%): the figures are CPU-bound on a shared machine`
+          : `${name} throughput: broker CPU ${t.brokerCpuPct.toFixed(0)}% < 85% with CPUs to spare: ` +
+              'the load generator or round trips are the limit',
       );
     }
     notes.push(...t.problems.slice(0, 10).map((p) => `${name} throughput log: ${p}`));
@@ -442,6 +469,11 @@ function runNotes(name: BrokerName, t: ThroughputResult | undefined, i: IdleResu
   return notes;
 }
 
+/** Broker CPU time per message: comparable even when the brokers got different shares of the CPUs. */
+function cpuPerMessageUs(t: ThroughputResult | undefined): number | undefined {
+  return t && t.ackedPerSec > 0 ? ((t.brokerCpuPct / 100) * 1e6) / t.ackedPerSec : undefined;
+}
+
 function lost(t: ThroughputResult | undefined): number | undefined {
   return t ? Math.max(0, t.acked - t.delivered) : undefined;
 }
@@ -449,6 +481,11 @@ function lost(t: ThroughputResult | undefined): number | undefined {
 /** What each idle connection added to the broker's RSS. */
 function perDeviceKb(i: IdleResult | undefined): number | undefined {
   return i && i.connected > 0 ? ((i.rssMb - i.baselineRssMb) * 1024) / i.connected : undefined;
+}
+
+/** Each worker holds its connections' sockets: enough workers to keep each under the open files limit. */
+function workersFor(devices: number): number {
+  return Math.max(args.workers, Math.ceil(devices / (fdLimit.soft - FD_HEADROOM)));
 }
 
 function describeMachine(): string {
@@ -465,28 +502,6 @@ function deadlineMs(): number {
   const throughputS = 60 + args.devices * 0.02 + args.warmup + args.seconds + DRAIN_TIMEOUT_MS / 1000;
   const idleS = args.idle > 0 ? 60 + args.idle * 0.02 : 0;
   return (120 + provisionS + 2 * (throughputS + idleS)) * 1000;
-}
-
-/** Runs this benchmark again with a higher soft open files limit (`ulimit -n`), then exits as it does. */
-function rerunWithOpenFilesLimit(limit: number): void {
-  const value = Number.isFinite(limit) ? String(limit) : 'unlimited';
-  console.log(`raising the open files limit to ${value} for ${args.idle} idle devices`);
-  const child = spawn(
-    '/bin/sh',
-    [
-      '-c',
-      'ulimit -n "$0" && exec "$@"',
-      value,
-      process.execPath,
-      ...process.execArgv,
-      ...process.argv.slice(1),
-    ],
-    { stdio: 'inherit', env: { ...process.env, [RERUN_FLAG]: '1' } },
-  );
-  // Ctrl-C reaches the child too (same process group); it cleans up and exits, and so do we.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 function readArgs() {
@@ -533,23 +548,10 @@ function readArgs() {
 
 // Function declarations, not arrow constants: the top-level `await main()` above runs before
 // constants down here are initialised.
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function mb(kb: number): number {
   return kb / 1024;
 }
 
 function rate(count: number, seconds: number): string {
   return seconds > 0 ? Math.round(count / seconds).toLocaleString('en-US') : '0';
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
 }

@@ -22,7 +22,9 @@ export async function subscribeAsIngest(url: string, ingest: Credentials): Promi
   client.on('close', () => {
     if (!closing) closes++;
   });
-  client.on('error', (err) => console.error(`ingest subscriber: ${err.message}`));
+  client.on('error', (err) => {
+    if (!closing) console.error(`ingest subscriber: ${err.message}`);
+  });
   const granted = await client.subscribeAsync(TELEMETRY_TOPIC_FILTER, { qos: 1 });
   if (granted[0]?.qos !== 1) throw new Error(`ingest subscription refused: ${JSON.stringify(granted)}`);
   let ending: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../support/service-process.js';
 import { onCleanup } from './cleanup.js';
 import {
@@ -16,6 +17,8 @@ const WORKER = join(repoRoot, 'tests', 'bench', 'load-worker.ts');
 /** Device clients spread over load worker processes, driven as one. */
 export interface Fleet {
   readonly workerPids: number[];
+  /** From the first connection attempt to the last one's end (the workers' start-up excluded). */
+  readonly connectSeconds: number;
   /** The latest counts the workers reported (a fraction of a second old). */
   counts(): LoadCounts;
   /** Counts asked for now, for the edges of a measuring window. */
@@ -92,7 +95,10 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     });
   }
   const progress = opts.onProgress ? setInterval(() => opts.onProgress?.(total()), 1_000) : undefined;
+  let connectSeconds = 0;
   try {
+    await Promise.all(workers.map((w) => next(w, 'ready', 30_000)));
+    const connectStart = performance.now();
     await Promise.all(
       workers.map((w, i) => {
         const connected = next(w, 'connected', opts.deadlineMs);
@@ -106,6 +112,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
         return connected;
       }),
     );
+    connectSeconds = (performance.now() - connectStart) / 1000;
   } catch (err) {
     await kill();
     forget();
@@ -117,6 +124,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   let stopping: Promise<LoadCounts> | undefined;
   return {
     workerPids: workers.map((w) => w.child.pid ?? 0),
+    connectSeconds,
     counts: total,
     async snapshot() {
       const answers = workers.map((w) => next(w, 'snapshot', 5_000));
@@ -143,8 +151,6 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function send(w: Worker, message: ToWorker): void {
   w.child.send(message);

@@ -34,6 +34,8 @@ export interface LoadCounts {
 }
 
 export type FromWorker =
+  /** Loaded and listening: connecting starts when every worker is, so start-up is not timed. */
+  | { type: 'ready'; counts: LoadCounts }
   | { type: 'progress'; counts: LoadCounts }
   /** Every connection attempt has succeeded or failed. */
   | { type: 'connected'; counts: LoadCounts }

@@ -1,5 +1,6 @@
 // A load worker: a child process of the benchmark holding a share of the device clients, so that
 // the clients' own CPU work and open files are spread over processes. Driven over the IPC channel.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDeviceTopic } from '@coldchain/schema';
 import type { MqttClient } from 'mqtt';
 import { connect } from '../support/mqtt.js';
@@ -49,6 +50,7 @@ process.on('message', (message: ToWorker) => {
 });
 
 const progress = setInterval(() => send({ type: 'progress', counts: { ...counts } }), PROGRESS_INTERVAL_MS);
+send({ type: 'ready', counts: { ...counts } });
 
 async function connectAll(url: string, all: DeviceCredentials[], concurrency: number, timeoutMs: number) {
   let next = 0;
@@ -114,7 +116,7 @@ async function stop() {
   stopping = true;
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (devices.some((d) => d.inFlight > 0 && d.client.connected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   // A clean DISCONNECT: no will, as when a device is switched off on purpose.
   await Promise.all(devices.map((d) => new Promise<void>((r) => d.client.end(false, {}, () => r()))));

@@ -65,3 +65,18 @@ function statusKb(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match?.[1] ? Number(match[1]) : 0;
 }
+
+export interface MachineCpuSample {
+  atMs: number;
+  /** CPU time all processes used on all CPUs since boot (everything but idle and iowait). */
+  busyMs: number;
+}
+
+/** The machine's CPU use, to see what else ran during a measurement. */
+export function sampleMachineCpu(): MachineCpuSample {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = [user, nice, system, irq, softirq, steal].reduce<number>((sum, t) => sum + (t ?? 0), 0);
+  return { atMs: performance.now(), busyMs: (ticks * 1000) / CLOCK_TICKS_PER_SEC };
+}

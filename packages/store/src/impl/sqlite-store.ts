@@ -354,11 +354,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       return row ? toAlert(row) : null;
     },
     listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (status) where.push('status = ?'), args.push(status);
-      if (shipmentId) where.push('shipment_id = ?'), args.push(shipmentId);
-      if (deviceId) where.push('device_id = ?'), args.push(deviceId);
+      const conditions = { status, shipment_id: shipmentId, device_id: deviceId };
+      const set = Object.entries(conditions).filter(([, v]) => v !== undefined);
+      const where = set.map(([column]) => `${column} = ?`);
+      const args = set.map(([, v]) => v);
       const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(toAlert);
     },

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRng } from '@coldchain/fleet-simulator';
 import type { InfluxConnection } from '@coldchain/influx';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -141,17 +142,8 @@ export function toMessages(readings: WireReading[], rng: () => number, maxBatch 
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG, so that a failing run can be replayed. */
+export const seeded = createRng;
 
 export function makeReadings(
   count: number,

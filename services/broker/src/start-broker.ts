@@ -49,8 +49,11 @@ export async function startBroker(
     wsPort: ws.port,
     close() {
       closing ??= (async () => {
-        await Promise.all([tcp.close(), ws.close()].map((p) => p.catch(() => {})));
+        // A server only finishes closing once its connections have ended, so stop accepting
+        // first, then disconnect every client, then wait for the listeners.
+        const listeners = Promise.all([tcp.close(), ws.close()].map((p) => p.catch(() => {})));
         await broker.close();
+        await listeners;
         spool.close();
         if (!deps.store) store.close();
       })();

@@ -235,6 +235,8 @@ async function measureThroughput(
       subscriberCloses: sub.closes(),
       problems: broker.problems(),
     };
+  } catch (err) {
+    throw withBrokerProblems(err, tag, broker);
   } finally {
     await fleet?.stop().catch(() => undefined);
     await ingest?.close();
@@ -306,10 +308,18 @@ async function measureIdle(
       lastError: counts.lastError,
       problems: broker.problems(),
     };
+  } catch (err) {
+    throw withBrokerProblems(err, tag, broker);
   } finally {
     await fleet?.stop().catch(() => undefined);
     await broker.stop();
   }
+}
+
+/** A failed measurement says what the broker logged: often the reason. */
+function withBrokerProblems(err: unknown, tag: string, broker: BrokerUnderTest): Error {
+  const problems = broker.problems().map((p) => `\n  broker: ${p}`);
+  return new Error(`${tag}: ${(err as Error).message}${problems.join('')}`);
 }
 
 /** Devices `bench-00001`... (enough for both measurements) and the ingest account, in our store. */

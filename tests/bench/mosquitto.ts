@@ -8,11 +8,11 @@ import { freePort } from '@coldchain/influx';
 import { TELEMETRY_TOPIC_FILTER, TOPIC_PREFIX } from '@coldchain/schema';
 import type { Credentials } from '../support/broker.js';
 import { repoRoot } from '../support/service-process.js';
-import { type BrokerUnderTest, grouped } from './broker-under-test.js';
+import { type BrokerUnderTest, grouped, watchForUnexpectedExit } from './broker-under-test.js';
 import { onCleanup } from './cleanup.js';
 import type { DeviceCredentials } from './load-protocol.js';
 
-export const MOSQUITTO = '/usr/sbin/mosquitto';
+const MOSQUITTO = '/usr/sbin/mosquitto';
 const MOSQUITTO_PASSWD = 'mosquitto_passwd';
 
 /** Installs Debian's mosquitto and mosquitto-clients when missing, as the test command does. */
@@ -91,12 +91,14 @@ export async function startMosquitto(dir: string, auth: MosquittoAuth): Promise<
   );
   const child = spawn(MOSQUITTO, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const unexpectedExit = watchForUnexpectedExit(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-64_000);
   });
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    unexpectedExit.expect();
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -119,12 +121,13 @@ export async function startMosquitto(dir: string, auth: MosquittoAuth): Promise<
     url: `mqtt://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
     problems: () =>
-      grouped(
-        stderr
+      grouped([
+        ...stderr
           .split('\n')
           // Expected here: the benchmark runs as whoever started it, root included.
           .filter((l) => /error|warning/i.test(l) && !/run as root/.test(l)),
-      ),
+        ...unexpectedExit.problems(),
+      ]),
     async stop() {
       await stop();
       forget();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** Linux only: CPU time and memory of a process, read from procfs (proc(5)). */
 
@@ -17,6 +17,7 @@ export interface ProcessSample {
 }
 
 export function sampleProcess(pid: number): ProcessSample {
+  if (!existsSync(`/proc/${pid}`)) throw new Error(`process ${pid} has exited`);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may contain spaces: split after it.
   // What remains starts at field 3 (state); utime and stime are fields 14 and 15.

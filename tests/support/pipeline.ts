@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@coldchain/fleet-simulator';
 import type { InfluxConnection } from '@coldchain/influx';
+import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -38,12 +39,25 @@ export async function startPipeline(opts: {
   devices: string[];
   brokerEnv?: Record<string, string>;
   ingestEnv?: Record<string, string>;
+  /** Runs against the metadata store before any service starts (shipments, custody legs). */
+  setup?: (store: MetadataStore) => void;
 }): Promise<Pipeline> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coldchain-e2e-pipeline-'));
   const creds = await provision(dataDir, {
     devices: opts.devices,
-    services: [{ id: 'ingest', role: 'ingest' }],
+    services: [
+      { id: 'ingest', role: 'ingest' },
+      { id: 'api', role: 'api' },
+    ],
   });
+  if (opts.setup) {
+    const store = createSqliteStore({ file: join(dataDir, 'metadata.db') });
+    try {
+      opts.setup(store);
+    } finally {
+      store.close();
+    }
+  }
   const brokerEnv = { MQTT_RATE_PER_SEC: '5000', MQTT_RATE_BURST: '5000', ...opts.brokerEnv };
   const pipeline: Pipeline = {
     dataDir,

@@ -8,6 +8,7 @@ export {
   retryDelayMs,
   type WriterEvents,
 } from './durable-writer.js';
+export { readDeviceHistory } from './history-query.js';
 export { type Journal, type JournalOptions, type JournalStats, openJournal } from './journal.js';
 export { EVENTS_MEASUREMENT, eventToLine, readingToLine, TELEMETRY_MEASUREMENT } from './line-protocol.js';
 export {

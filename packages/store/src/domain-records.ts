@@ -77,3 +77,13 @@ export interface AlertUpsert {
   /** `created`: a new alert; `updated`: its excursion changed; `unchanged`: nothing to tell anyone. */
   change: 'created' | 'updated' | 'unchanged';
 }
+
+/** One alert event on its way to one webhook URL; `dead` after the last retry failed. */
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  alertId: number;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  lastError: string | null;
+}

@@ -1,5 +1,13 @@
 export { generateSecret, hashSecret, verifySecret } from './credentials.js';
-export type { Alert, AlertInput, AlertStatus, AlertUpsert, CustodyLeg, Shipment } from './domain-records.js';
+export type {
+  Alert,
+  AlertInput,
+  AlertStatus,
+  AlertUpsert,
+  CustodyLeg,
+  Shipment,
+  WebhookDelivery,
+} from './domain-records.js';
 export {
   createSqliteStore,
   DEAD_LETTER_PAYLOAD_BYTES,

@@ -1,4 +1,12 @@
-import type { Alert, AlertInput, AlertStatus, AlertUpsert, CustodyLeg, Shipment } from './domain-records.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertStatus,
+  AlertUpsert,
+  CustodyLeg,
+  Shipment,
+  WebhookDelivery,
+} from './domain-records.js';
 
 /** Kinds of device in the fleet. */
 export type DeviceKind = 'vehicle' | 'cold-room' | 'cabinet' | 'logger';
@@ -81,6 +89,9 @@ export interface MetadataStore {
   /** Opaque state a service keeps across restarts (the breach engine's), by key. */
   saveState(key: string, json: string): void;
   loadState(key: string): string | null;
+
+  recordWebhookDelivery(delivery: WebhookDelivery): void;
+  listWebhookDeliveries(filter?: { status?: WebhookDelivery['status']; limit?: number }): WebhookDelivery[];
 
   addDeadLetter(letter: NewDeadLetter): void;
   listDeadLetters(opts?: { deviceId?: string; limit?: number }): DeadLetter[];

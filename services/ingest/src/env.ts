@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const EnvSchema = z.object({
@@ -23,6 +24,21 @@ const EnvSchema = z.object({
   INGEST_JOURNAL_SYNC: z.enum(['always', 'os']).default('always'),
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
+  COLDCHAIN_PROFILES_FILE: z
+    .string()
+    .default(fileURLToPath(new URL('../../../seeds/profiles.json', import.meta.url))),
+  BREACH_TICK_MS: z.coerce.number().int().min(100).default(5000),
+  ALERT_WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().url())),
+  ALERT_WEBHOOK_SECRET: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -36,6 +52,11 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`invalid ingest configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.ALERT_WEBHOOK_URLS.length > 0 && e.ALERT_WEBHOOK_SECRET.length < 16) {
+    throw new Error(
+      'invalid ingest configuration:\n  ALERT_WEBHOOK_SECRET: at least 16 characters when ALERT_WEBHOOK_URLS is set',
+    );
+  }
   const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
   return {
     dataDir,
@@ -53,6 +74,9 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     journalMaxBytes: e.INGEST_JOURNAL_MAX_BYTES,
     journalSync: e.INGEST_JOURNAL_SYNC,
     metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
+    profilesFile: e.COLDCHAIN_PROFILES_FILE,
+    breachTickMs: e.BREACH_TICK_MS,
+    webhooks: { urls: e.ALERT_WEBHOOK_URLS, secret: e.ALERT_WEBHOOK_SECRET },
     logLevel: e.LOG_LEVEL,
   };
 }

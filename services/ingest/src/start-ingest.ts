@@ -1,13 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createDurableWriter, type DurableWriter, openJournal } from '@coldchain/influx';
+import { parseProfiles } from '@coldchain/coldchain';
+import { createDurableWriter, type DurableWriter, openJournal, readDeviceHistory } from '@coldchain/influx';
 import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
+import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
+import { type BreachMonitor, createBreachMonitor, toEngineReading } from './breach-monitor.js';
 import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
 import type { IngestEnv } from './env.js';
 import { createMetrics, type IngestMetrics, renderPrometheus } from './metrics.js';
 
 export interface RunningIngest {
   ingest: Ingest;
+  breaches: BreachMonitor;
   metrics: IngestMetrics;
   writer: DurableWriter;
   metricsPort: number;
@@ -69,15 +74,37 @@ export async function startIngest(
   });
   writer.start();
 
-  const ingest = createIngest({
+  const profiles = new Map(
+    parseProfiles(JSON.parse(await readFile(env.profilesFile, 'utf8'))).map((p) => [p.id, p]),
+  );
+  let ingest: Ingest | null = null;
+  const webhooks =
+    env.webhooks.urls.length > 0
+      ? webhookAlertSink({ ...env.webhooks, log, onDelivery: (d) => store.recordWebhookDelivery(d) })
+      : null;
+  const breaches = createBreachMonitor({
+    store,
+    profiles,
+    history: async (deviceId, fromMs, toMs) =>
+      (await readDeviceHistory(env.influx, deviceId, fromMs, toMs)).map(toEngineReading),
+    sinks: [mqttAlertSink(() => ingest?.client ?? null, log), ...(webhooks ? [webhooks] : [])],
+    log: log.child({ component: 'breaches' }),
+  });
+  ingest = createIngest({
     mqtt: env.mqtt,
     journal,
     store,
     metrics,
     log,
-    ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+    onAccepted: (m) => {
+      breaches.accept(m);
+      deps.onAccepted?.(m);
+    },
   });
   await ingest.start();
+  // "No data" and delays that run out fire on time, not only when the next reading comes.
+  const tick = setInterval(() => void breaches.tick(), env.breachTickMs);
+  tick.unref();
 
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
@@ -102,14 +129,18 @@ export async function startIngest(
   log.info({ metricsPort }, `ingest running; metrics on http://${env.metrics.host}:${metricsPort}/metrics`);
 
   let closing: Promise<void> | undefined;
+  const running = ingest;
   return {
-    ingest,
+    ingest: running,
+    breaches,
     metrics,
     writer,
     metricsPort,
     close() {
       closing ??= (async () => {
-        await ingest.close();
+        clearInterval(tick);
+        await running.close();
+        await breaches.idle();
         await writer.close(10_000);
         await journal.close();
         await new Promise<void>((r) => server.close(() => r()));

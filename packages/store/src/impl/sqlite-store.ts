@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateSecret, hashSecret, verifySecret } from '../credentials.js';
-import type { Alert, AlertStatus, CustodyLeg, Shipment } from '../domain-records.js';
+import type { Alert, AlertStatus, CustodyLeg, Shipment, WebhookDelivery } from '../domain-records.js';
 import type {
   DeadLetter,
   Device,
@@ -92,6 +92,16 @@ const MIGRATIONS: string[] = [
      json TEXT NOT NULL,
      updated_at_ms INTEGER NOT NULL
    );`,
+  `CREATE TABLE webhook_deliveries (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     alert_id INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     last_error TEXT,
+     updated_at_ms INTEGER NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, updated_at_ms);`,
 ];
 
 const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
@@ -235,6 +245,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
        ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at_ms = excluded.updated_at_ms`,
     ),
     loadState: db.prepare('SELECT json FROM service_state WHERE key = ?').pluck(),
+    upsertDelivery: db.prepare(
+      `INSERT INTO webhook_deliveries (id, url, alert_id, status, attempts, last_error, updated_at_ms)
+       VALUES (@id, @url, @alertId, @status, @attempts, @lastError, @at)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         last_error = excluded.last_error, updated_at_ms = excluded.updated_at_ms`,
+    ),
   };
   const requireAlert = (id: number) => {
     const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
@@ -377,6 +393,29 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       stmt.saveState.run(key, json, now());
     },
     loadState: (key) => (stmt.loadState.get(key) as string | undefined) ?? null,
+
+    recordWebhookDelivery(d) {
+      stmt.upsertDelivery.run({ ...d, at: now() });
+    },
+    listWebhookDeliveries({ status, limit = 200 } = {}) {
+      const rows = (
+        status
+          ? db
+              .prepare(
+                'SELECT * FROM webhook_deliveries WHERE status = ? ORDER BY updated_at_ms DESC LIMIT ?',
+              )
+              .all(status, limit)
+          : db.prepare('SELECT * FROM webhook_deliveries ORDER BY updated_at_ms DESC LIMIT ?').all(limit)
+      ) as Array<Record<string, unknown>>;
+      return rows.map((r) => ({
+        id: String(r.id),
+        url: String(r.url),
+        alertId: Number(r.alert_id),
+        status: r.status as WebhookDelivery['status'],
+        attempts: Number(r.attempts),
+        lastError: strOrNull(r.last_error),
+      }));
+    },
 
     addDeadLetter(letter: NewDeadLetter) {
       stmt.insertDeadLetter.run(

@@ -1,0 +1,29 @@
+export type { ComplianceReason, ComplianceSummary } from './compliance.js';
+export { type Evaluation, evaluate } from './engine.js';
+export type { EvaluationWindow } from './evaluation-window.js';
+export type { Excursion, ExcursionRule, Peak, Severity } from './excursion.js';
+export { applyExcursionChanges, type ExcursionChange } from './excursion-changes.js';
+export {
+  MKT_ACTIVATION_K,
+  meanKineticTemperature,
+  timeWeightedMkt,
+  type WeightedTemperature,
+} from './mkt.js';
+export {
+  type Profile,
+  ProfileSchema,
+  ProfilesFileSchema,
+  parseProfiles,
+  type TemperatureBoundary,
+  TemperatureBoundarySchema,
+  type TemperatureRange,
+  temperatureRange,
+} from './profile.js';
+export type { Reading } from './reading.js';
+export {
+  createEngineState,
+  type EngineOptions,
+  type EngineState,
+  type IngestResult,
+  ingest,
+} from './streaming-engine.js';

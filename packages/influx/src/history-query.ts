@@ -1,0 +1,37 @@
+import type { Reading } from '@coldchain/schema';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { TELEMETRY_MEASUREMENT } from './line-protocol.js';
+import type { InfluxConnection } from './local-server.js';
+
+/**
+ * A device's stored readings between two event times, oldest first, as the wire schema's
+ * `Reading` (so the same mapping serves live and stored data). Device ids are restricted by the
+ * schema to `[A-Za-z0-9_-]`, so they are safe inside the Flux string literal.
+ */
+export async function readDeviceHistory(
+  connection: InfluxConnection,
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Reading[]> {
+  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
+    connection.org,
+  );
+  const rows = await api.collectRows<Record<string, unknown>>(`
+    from(bucket: "${connection.bucket}")
+      |> range(start: ${new Date(fromMs).toISOString()}, stop: ${new Date(toMs).toISOString()})
+      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
+      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+      |> sort(columns: ["_time"])`);
+  return rows.map((row) => {
+    const temp: Record<string, number> = {};
+    for (const [k, v] of Object.entries(row))
+      if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;
+    const reading: Reading = { tsMs: Date.parse(String(row._time)) };
+    if (Object.keys(temp).length > 0) reading.temp = temp;
+    if (typeof row.rh === 'number') reading.rh = row.rh;
+    if (typeof row.door === 'boolean') reading.door = row.door;
+    if (typeof row.seq === 'number') reading.seq = row.seq;
+    return reading;
+  });
+}

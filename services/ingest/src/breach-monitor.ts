@@ -1,0 +1,196 @@
+import {
+  createEngineState,
+  type Reading as EngineReading,
+  type EngineState,
+  type Excursion,
+  type ExcursionChange,
+  ingest as foldIn,
+  type Profile,
+} from '@coldchain/coldchain';
+import { alertTopicForShipment, type Reading as WireReading } from '@coldchain/schema';
+import type { Alert, CustodyLeg, MetadataStore } from '@coldchain/store';
+import type { Logger } from 'pino';
+import type { AcceptedMessage } from './create-ingest.js';
+
+/** Where the breach monitor reads a leg's stored readings from when it (re)builds its state. */
+export type HistorySource = (deviceId: string, fromMs: number, toMs: number) => Promise<EngineReading[]>;
+
+/** Announces an alert that was created or changed: MQTT, webhooks. */
+export type AlertSink = (alert: Alert, change: 'created' | 'updated') => void;
+
+export interface BreachMonitorDeps {
+  store: MetadataStore;
+  profiles: ReadonlyMap<string, Profile>;
+  history: HistorySource;
+  sinks: AlertSink[];
+  log: Logger;
+  now?: () => number;
+  /** How long a device's custody legs are cached. */
+  legCacheMs?: number;
+}
+
+export interface BreachMonitor {
+  /** Folds an accepted message into every custody leg of its device that the readings fall in. */
+  accept(message: AcceptedMessage): void;
+  /** Evaluates every open leg at the wall clock: "no data" and delays that ran out fire on time. */
+  tick(): Promise<void>;
+  /** Resolves when every queued evaluation has finished. */
+  idle(): Promise<void>;
+}
+
+/** The engine judges the product temperature where there is one (DESIGN.md §4), else the air. */
+export function toEngineReading(r: WireReading): EngineReading {
+  const temps = r.temp ?? {};
+  const tempC = temps.product ?? temps.air ?? Object.values(temps)[0];
+  return {
+    tsMs: r.tsMs,
+    ...(tempC === undefined ? {} : { tempC }),
+    ...(r.rh === undefined ? {} : { rh: r.rh }),
+    ...(r.door === undefined ? {} : { door: r.door }),
+  };
+}
+
+const legWindow = (leg: CustodyLeg) => ({ startMs: leg.fromMs, endMs: leg.toMs });
+const inLeg = (leg: CustodyLeg, tsMs: number) => tsMs >= leg.fromMs && (leg.toMs === null || tsMs < leg.toMs);
+
+/**
+ * The ingest's side of the breach engine. Per custody leg it keeps the pure engine's state, folds
+ * readings in by event time (late backlogs included), and turns the engine's excursion changes into
+ * alerts: one alert per excursion, keyed by shipment, leg and excursion, updated as the excursion
+ * grows or ends, with the leg's custody holder on record.
+ *
+ * Restarts: a leg's state is rebuilt from InfluxDB the first time the leg is touched, and the alert
+ * store is keyed, so a rebuilt excursion updates its existing alert instead of raising a new one.
+ * Readings journaled but not yet in InfluxDB at that moment come back in the same message (the engine
+ * drops duplicates by timestamp).
+ */
+export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
+  const { store, profiles, log } = deps;
+  const now = deps.now ?? Date.now;
+  const legCacheMs = deps.legCacheMs ?? 2_000;
+  /** Engine state per custody leg, built on first touch (see `evaluate`). */
+  const states = new Map<number, EngineState>();
+  const queues = new Map<number, Promise<void>>();
+  const legCache = new Map<string, { legs: CustodyLeg[]; atMs: number }>();
+
+  const legsOf = (deviceId: string) => {
+    const cached = legCache.get(deviceId);
+    if (cached && now() - cached.atMs < legCacheMs) return cached.legs;
+    const legs = store.legsOfDevice(deviceId);
+    legCache.set(deviceId, { legs, atMs: now() });
+    return legs;
+  };
+
+  /** Runs evaluations of one leg one after another; different legs run independently. */
+  const enqueue = (legId: number, work: () => Promise<void>) => {
+    const next = (queues.get(legId) ?? Promise.resolve()).then(work).catch((err: unknown) => {
+      log.error({ err, legId }, 'breach evaluation failed');
+    });
+    queues.set(legId, next);
+    void next.then(() => {
+      if (queues.get(legId) === next) queues.delete(legId);
+    });
+  };
+
+  function profileOfLeg(leg: CustodyLeg): Profile {
+    const shipment = store.getShipment(leg.shipmentId);
+    const profile = shipment ? profiles.get(shipment.profileId) : undefined;
+    if (!profile)
+      throw new Error(
+        `shipment ${leg.shipmentId} has no known profile (${shipment?.profileId ?? 'no shipment'})`,
+      );
+    return profile;
+  }
+
+  const alertKey = (leg: CustodyLeg, e: Excursion) => `${leg.shipmentId}:${leg.id}:${e.key}`;
+
+  function applyChanges(leg: CustodyLeg, changes: readonly ExcursionChange[]) {
+    for (const { type, excursion } of changes) {
+      const key = alertKey(leg, excursion);
+      if (type === 'removed') {
+        // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
+        // shows began sooner (it is raised again under its new key). Say so and resolve it.
+        const existing = store
+          .listAlerts({ shipmentId: leg.shipmentId, limit: 1000 })
+          .find((a) => a.key === key);
+        if (!existing || existing.status === 'resolved') continue;
+        const detail =
+          excursion.rule === 'gap'
+            ? 'recovered: a backlog filled the data gap'
+            : 'superseded: late readings moved its start';
+        const { alert } = store.upsertAlert({ ...toAlertInput(leg, excursion, key), detail });
+        const resolved = store.resolveAlert(alert.id, 'system', detail);
+        for (const sink of deps.sinks) sink(resolved, 'updated');
+        continue;
+      }
+      const { alert, change } = store.upsertAlert(toAlertInput(leg, excursion, key));
+      if (change === 'unchanged') continue;
+      log.info(
+        { alertId: alert.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId, change },
+        `alert ${change}`,
+      );
+      for (const sink of deps.sinks) sink(alert, change);
+    }
+  }
+
+  const toAlertInput = (leg: CustodyLeg, e: Excursion, key: string) => ({
+    key,
+    rule: e.rule,
+    severity: e.severity,
+    shipmentId: leg.shipmentId,
+    deviceId: leg.deviceId,
+    holder: leg.holder,
+    startMs: e.startMs,
+    endMs: e.endMs,
+    limit: e.limit,
+    peakValue: e.peak?.value ?? null,
+    peakTsMs: e.peak?.tsMs ?? null,
+    detail: null,
+  });
+
+  const evaluate = (leg: CustodyLeg, batch: EngineReading[]) =>
+    enqueue(leg.id, async () => {
+      const profile = profileOfLeg(leg);
+      let state = states.get(leg.id);
+      let readings = batch;
+      if (!state) {
+        // First touch since start: the leg's stored history and this batch are folded together, so
+        // the state is rebuilt and judged in one step. Excursions the history already held come back
+        // with their keys; the alert store knows them and reports them unchanged.
+        // If InfluxDB cannot be read, nothing is kept and the next message of the leg tries again.
+        const stored = await deps.history(leg.deviceId, leg.fromMs, leg.toMs ?? now() + 60_000);
+        state = createEngineState();
+        states.set(leg.id, state);
+        readings = [...stored, ...batch];
+      }
+      const result = foldIn(state, readings, profile, legWindow(leg), now());
+      applyChanges(leg, result.changes);
+    });
+
+  return {
+    accept({ deviceId, readings }) {
+      if (readings.length === 0) return;
+      const legs = legsOf(deviceId);
+      if (legs.length === 0) return;
+      const engineReadings = readings.map(toEngineReading);
+      for (const leg of legs) {
+        const batch = engineReadings.filter((r) => inLeg(leg, r.tsMs));
+        if (batch.length > 0) evaluate(leg, batch);
+      }
+    },
+    async tick() {
+      for (const shipment of store.listShipments()) {
+        for (const leg of store.legsOfShipment(shipment.id)) {
+          if (leg.toMs === null) evaluate(leg, []);
+        }
+      }
+      await this.idle();
+    },
+    async idle() {
+      while (queues.size > 0) await Promise.all([...queues.values()]);
+    },
+  };
+}
+
+export const alertTopic = (alert: Alert) =>
+  alert.shipmentId ? alertTopicForShipment(alert.shipmentId) : null;

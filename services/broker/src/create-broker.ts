@@ -133,17 +133,17 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
           );
           return done(new Error('rate limit exceeded'));
         }
+        counters.messagesIn++;
         const kind = parseDeviceTopic(topic)?.kind;
         if (packet.qos > 0 && (kind === 'telemetry' || kind === 'events')) {
-          try {
-            spool.add(topic, packet.payload as Buffer);
-          } catch (err) {
+          // Aedes writes the PUBACK once this calls back: only after the spool has committed.
+          return spool.add(topic, packet.payload as Buffer, (err) => {
+            if (!err) return done(null);
             // No PUBACK then: the device keeps the message and sends it again.
             refuse('spool_failed', { clientId: client.id, err }, 'could not spool message');
-            return done(new Error('spool unavailable'));
-          }
+            done(new Error('spool unavailable'));
+          });
         }
-        counters.messagesIn++;
       }
       done(null);
     },
@@ -168,8 +168,10 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
 
   aedes.on('ack', (packet, client) => {
-    if (!packet || !('topic' in packet) || principals.get(client)?.kind !== 'service') return;
-    if (spool.remove(packet.topic, packet.payload as Buffer)) counters.messagesAcked++;
+    const who = principals.get(client);
+    if (!packet || !('topic' in packet) || who?.kind !== 'service' || who.role !== 'ingest') return;
+    spool.remove(packet.topic, packet.payload as Buffer);
+    counters.messagesAcked++;
   });
 
   aedes.on('subscribe', (subscriptions, client) => {

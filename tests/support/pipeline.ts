@@ -219,7 +219,11 @@ export function compareStored(
   return { missing, wrong, extra, total };
 }
 
-/** Polls until InfluxDB holds `expectedTotal` readings for the prefix (or the timeout passes). */
+/**
+ * Polls until InfluxDB holds exactly the expected readings for the prefix, or the timeout passes,
+ * and returns the last comparison. A point whose fields are still arriving (a retried write in
+ * flight) counts as wrong until it is whole.
+ */
 export async function waitForStored(
   influx: InfluxConnection,
   expected: Map<string, WireReading[]>,
@@ -230,12 +234,12 @@ export async function waitForStored(
 ) {
   const want = [...expected.values()].reduce((a, r) => a + r.length, 0);
   const deadline = Date.now() + timeoutMs;
-  let stored = await storedReadings(influx, prefix, startMs, stopMs);
-  while (compareStored(expected, stored).total < want && Date.now() < deadline) {
+  for (;;) {
+    const result = compareStored(expected, await storedReadings(influx, prefix, startMs, stopMs));
+    const done = result.total >= want && result.missing === 0 && result.wrong === 0;
+    if (done || Date.now() > deadline) return result;
     await new Promise((r) => setTimeout(r, 500));
-    stored = await storedReadings(influx, prefix, startMs, stopMs);
   }
-  return compareStored(expected, stored);
 }
 
 export { restartBrokerProcess };

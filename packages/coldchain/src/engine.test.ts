@@ -164,6 +164,17 @@ describe('evaluate: event time and the clock', () => {
     ]);
   });
 
+  it('ignores readings without a usable time, and values that are not numbers', () => {
+    const readings = [
+      { tsMs: Number.NaN, tempC: 20 },
+      { tsMs: Number.POSITIVE_INFINITY, tempC: 20 },
+      { tsMs: at(0), tempC: Number.NaN, rh: 85 },
+    ];
+    const evaluation = evaluate(readings, profile, leg);
+    expect(evaluation.excursions).toEqual([]);
+    expect(evaluation.summary).toMatchObject({ sampleCount: 0, minC: null, mktC: null });
+  });
+
   it('gives the same result for readings in any order and with duplicates', () => {
     const readings = temps(5, [5, 5, 9, 10.5, 9.5, 9, 5]);
     const shuffled = [

@@ -36,7 +36,8 @@ export function evaluatedFrom(window: EvaluationWindow, settleMs: number): numbe
   return window.startMs + settleMs;
 }
 
+/** Whether a reading at `tsMs` is judged: a finite time within the leg, after the settle period. */
 export function isEvaluated(tsMs: number, window: EvaluationWindow, evaluatedFromMs: number): boolean {
   const endMs = window.endMs ?? null;
-  return tsMs >= evaluatedFromMs && (endMs === null || tsMs < endMs);
+  return Number.isFinite(tsMs) && tsMs >= evaluatedFromMs && (endMs === null || tsMs < endMs);
 }

@@ -1,4 +1,4 @@
-import { Duplex, Transform, type TransformCallback } from 'node:stream';
+import { type Duplex, Transform, type TransformCallback } from 'node:stream';
 
 export class PacketTooLargeError extends Error {
   readonly code = 'packet_too_large';
@@ -18,20 +18,19 @@ export class MalformedLengthError extends Error {
 }
 
 /**
- * Watches the MQTT fixed headers in a byte stream and fails it as soon as a packet announces a
- * remaining length above the limit, before the body is buffered. Aedes itself has no packet size
+ * Follows the MQTT fixed headers in a byte stream and reports the first packet that announces a
+ * remaining length above the limit, before its body is buffered. Aedes itself has no packet size
  * limit; without this a client could make the broker hold up to 256 MB per packet (MQTT 3.1.1
  * §2.2.3, the remaining length's maximum). Bodies are skipped without being looked at.
  */
-export class PacketSizeGuard extends Transform {
+export class MqttFrameInspector {
   private bodyLeft = 0;
   private header: number[] = [];
 
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
+  constructor(private readonly maxBytes: number) {}
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** Looks at the next chunk of the stream; returns an error at the first bad header, else null. */
+  inspect(chunk: Uint8Array): Error | null {
     let i = 0;
     while (i < chunk.length) {
       if (this.bodyLeft > 0) {
@@ -46,35 +45,59 @@ export class PacketSizeGuard extends Transform {
       // the high bit saying another byte follows (§2.2.3).
       if (this.header.length === 1) continue;
       if (byte & 0x80) {
-        if (this.header.length === 5) {
-          done(new MalformedLengthError());
-          return;
-        }
+        if (this.header.length === 5) return new MalformedLengthError();
         continue;
       }
       let length = 0;
       for (let k = this.header.length - 1; k >= 1; k--)
         length = length * 128 + ((this.header[k] as number) & 0x7f);
       this.header = [];
-      if (length > this.maxBytes) {
-        done(new PacketTooLargeError(length, this.maxBytes));
-        return;
-      }
+      if (length > this.maxBytes) return new PacketTooLargeError(length, this.maxBytes);
       this.bodyLeft = length;
     }
-    done(null, chunk);
+    return null;
   }
 }
 
-/** The connection as Aedes sees it: reads pass through the guard, writes go straight out. */
-export function guardConnection(conn: Duplex, maxBytes: number, onTooLarge: (err: Error) => void): Duplex {
-  const guard = new PacketSizeGuard(maxBytes);
-  guard.on('error', (err) => {
-    // The guard fails only on a bad header; other errors (an abort when the client goes away) are
-    // not refusals.
-    if (err instanceof PacketTooLargeError || err instanceof MalformedLengthError) onTooLarge(err);
-    conn.destroy();
-  });
-  conn.pipe(guard);
-  return Duplex.from({ readable: guard, writable: conn });
+/** The inspector as a pass-through stream (for piping; the broker itself uses `guardConnection`). */
+export class PacketSizeGuard extends Transform {
+  private readonly inspector: MqttFrameInspector;
+
+  constructor(maxBytes: number) {
+    super();
+    this.inspector = new MqttFrameInspector(maxBytes);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const err = this.inspector.inspect(chunk);
+    if (err) done(err);
+    else done(null, chunk);
+  }
+}
+
+/**
+ * Guards a connection in place. Aedes pulls bytes with `conn.read()` (lib/client.js), so the guard
+ * wraps that one method of this one connection: no extra stream per client, which would cost
+ * memory on every idle device and a buffer copy on every packet.
+ */
+export function guardConnection<T extends Duplex>(
+  conn: T,
+  maxBytes: number,
+  onRefused: (err: Error) => void,
+): T {
+  const inspector = new MqttFrameInspector(maxBytes);
+  const read = conn.read.bind(conn);
+  conn.read = (size?: number) => {
+    const chunk: unknown = read(size);
+    if (chunk instanceof Uint8Array) {
+      const err = inspector.inspect(chunk);
+      if (err) {
+        onRefused(err);
+        conn.destroy();
+        return null;
+      }
+    }
+    return chunk;
+  };
+  return conn;
 }

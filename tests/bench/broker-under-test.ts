@@ -22,7 +22,8 @@ export async function startColdchainBroker(
   dataDir: string,
   env: Record<string, string>,
 ): Promise<BrokerUnderTest> {
-  const service = await startBrokerProcess(dataDir, env);
+  // The compiled broker, as production runs it (`pnpm bench:broker` builds first).
+  const service = await startBrokerProcess(dataDir, env, { built: true });
   const forget = onCleanup(() => service.stop());
   const pid = service.child.pid ?? 0;
   const unexpectedExit = watchForUnexpectedExit(service.child);

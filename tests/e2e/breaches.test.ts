@@ -1,4 +1,8 @@
-import type { Alert } from '@coldchain/store';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Alert, createSqliteStore } from '@coldchain/store';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
@@ -61,7 +65,32 @@ describe('the breach engine in the pipeline', () => {
     return [...byKey.values()].sort((a, b) => a.startMs - b.startMs);
   };
 
+  const webhookSecret = 'test-webhook-secret-0123456789';
+  const hooks: Array<{ body: string; signature: string }> = [];
+  let failingHookCalls = 0;
+  const servers: Server[] = [];
+  const listen = (handler: Parameters<typeof createServer>[1]) =>
+    new Promise<string>((resolve) => {
+      const server = createServer(handler);
+      servers.push(server);
+      server.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`),
+      );
+    });
+
   beforeAll(async () => {
+    const goodHook = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push({ body, signature: String(req.headers['x-coldchain-signature']) });
+        res.writeHead(204).end();
+      });
+    });
+    const failingHook = await listen((_req, res) => {
+      failingHookCalls++;
+      res.writeHead(503).end();
+    });
     const profiles: Record<string, string> = {
       'cherry-truck': 'sweet-cherries',
       'seafood-truck': 'chilled-seafood',
@@ -75,7 +104,13 @@ describe('the breach engine in the pipeline', () => {
       influx,
       devices,
       // The timer is tested on its own below; here it would find the hours before each test's data silent.
-      ingestEnv: { BREACH_TICK_MS: '600000' },
+      ingestEnv: {
+        BREACH_TICK_MS: '600000',
+        ALERT_WEBHOOK_URLS: `${goodHook},${failingHook}`,
+        ALERT_WEBHOOK_SECRET: webhookSecret,
+        ALERT_WEBHOOK_MAX_ATTEMPTS: '3',
+        ALERT_WEBHOOK_INITIAL_DELAY_MS: '50',
+      },
       setup: (store) => {
         for (const device of devices) {
           const id = shipmentOf(device);
@@ -111,6 +146,7 @@ describe('the breach engine in the pipeline', () => {
     for (const s of sims.values()) await s.close().catch(() => {});
     operator?.end(true);
     await pipeline?.stop();
+    for (const server of servers) server.close();
   });
 
   it('raises nothing for a cherry truck whose doors open for 90 s at each drop', async () => {
@@ -183,6 +219,35 @@ describe('the breach engine in the pipeline', () => {
       peakValue: -14,
       limit: -15,
     });
+  });
+
+  it('posts signed alerts to webhooks, and marks a delivery dead after its last retry', async () => {
+    const critical = latest('frozen-room').find((a) => a.rule === 'critical') as Alert;
+    await until(() => hooks.some((h) => JSON.parse(h.body).alert.id === critical.id), 5_000, 'the webhook');
+    const hook = hooks.find((h) => JSON.parse(h.body).alert.id === critical.id) as {
+      body: string;
+      signature: string;
+    };
+    expect(hook.signature).toBe(
+      `sha256=${createHmac('sha256', webhookSecret).update(hook.body).digest('hex')}`,
+    );
+    expect(JSON.parse(hook.body)).toMatchObject({
+      event: 'alert.created',
+      alert: { rule: 'critical', shipmentId: 'SHP-frozen-room' },
+    });
+    const store = createSqliteStore({ file: join(pipeline.dataDir, 'metadata.db') });
+    try {
+      await until(
+        () => store.listWebhookDeliveries({ status: 'dead' }).some((d) => d.alertId === critical.id),
+        5_000,
+        'a dead delivery',
+      );
+      const dead = store.listWebhookDeliveries({ status: 'dead' }).find((d) => d.alertId === critical.id);
+      expect(dead).toMatchObject({ attempts: 3, lastError: 'HTTP 503' });
+      expect(failingHookCalls).toBeGreaterThanOrEqual(3);
+    } finally {
+      store.close();
+    }
   });
 
   it('fails a pharma shipment on cumulative time outside 2-8 °C although no excursion outlasts the delay', async () => {

@@ -13,14 +13,13 @@ export interface BrokerProcess extends ServiceProcess {
 export async function startBrokerProcess(
   dataDir: string,
   env: Record<string, string> = {},
+  opts: { built?: boolean } = {},
 ): Promise<BrokerProcess> {
-  const service = startService('broker', {
-    COLDCHAIN_DATA_DIR: dataDir,
-    MQTT_HOST: '127.0.0.1',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: '0',
-    ...env,
-  });
+  const service = startService(
+    'broker',
+    { COLDCHAIN_DATA_DIR: dataDir, MQTT_HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_WS_PORT: '0', ...env },
+    opts,
+  );
   const ready = await service.waitForLog((l) => typeof l.port === 'number' && typeof l.wsPort === 'number');
   const port = ready.port as number;
   const wsPort = ready.wsPort as number;

@@ -22,19 +22,25 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `services/<name>/src/main.ts` from source with the given environment. */
-export function startService(name: string, env: Record<string, string>): ServiceProcess {
+/**
+ * Starts `services/<name>/src/main.ts` from source with the given environment, or with `built`
+ * the compiled `dist/main.js` (after `tsc -b`), as production runs it — benchmarks use that.
+ */
+export function startService(
+  name: string,
+  env: Record<string, string>,
+  opts: { built?: boolean } = {},
+): ServiceProcess {
   // node itself, with tsx as a loader (not the tsx CLI, which would put a second process between
   // the test and the service, and a SIGKILL would then hit the wrong one).
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const entry = opts.built
+    ? [join(repoRoot, 'services', name, 'dist', 'main.js')]
+    : ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')];
+  const child = spawn(process.execPath, entry, {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   let stderr = '';

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
     )
     .pipe(z.array(z.string().url())),
   ALERT_WEBHOOK_SECRET: z.string().default(''),
+  ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  ALERT_WEBHOOK_INITIAL_DELAY_MS: z.coerce.number().int().min(10).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -76,7 +78,12 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
     profilesFile: e.COLDCHAIN_PROFILES_FILE,
     breachTickMs: e.BREACH_TICK_MS,
-    webhooks: { urls: e.ALERT_WEBHOOK_URLS, secret: e.ALERT_WEBHOOK_SECRET },
+    webhooks: {
+      urls: e.ALERT_WEBHOOK_URLS,
+      secret: e.ALERT_WEBHOOK_SECRET,
+      maxAttempts: e.ALERT_WEBHOOK_MAX_ATTEMPTS,
+      initialDelayMs: e.ALERT_WEBHOOK_INITIAL_DELAY_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,8 +33,10 @@ export interface Spool {
   close(): void;
 }
 
+// One-shot hashing (no Hash object per call): this runs twice per device message.
+const SEPARATOR = Buffer.from([0]);
 const keyOf = (topic: string, payload: Buffer) =>
-  createHash('sha256').update(topic).update('\0').update(payload).digest();
+  hash('sha256', Buffer.concat([Buffer.from(topic), SEPARATOR, payload]), 'buffer');
 
 export function createSpool(opts: { file: string; sync?: 'normal' | 'full' }): Spool {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });

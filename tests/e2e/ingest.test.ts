@@ -60,49 +60,49 @@ describe('the ingest', () => {
     expect(result).toEqual({ missing: 0, wrong: 0, extra: 0, total: 100_000 });
   });
 
-  it('loses and duplicates nothing when the ingest is killed with SIGKILL mid-stream', async () => {
-    const prefix = `kill${Date.now() % 100000}`;
-    const f = fleet(prefix, 10, 1000, 2);
+  /**
+   * 10 devices × 1,000 readings, paced over ~4 s; 1.5 s in, `crash` kills a process with SIGKILL and
+   * `recover` starts it again. Every reading must be stored once, with its values.
+   */
+  async function survivesCrash(
+    name: string,
+    seed: number,
+    crash: (p: Pipeline) => Promise<void>,
+    recover: (p: Pipeline) => Promise<unknown>,
+  ) {
+    const prefix = `${name}${Date.now() % 100000}`;
+    const f = fleet(prefix, 10, 1000, seed);
     pipeline = await startPipeline({ influx, devices: f.ids });
     const sims = await connectAll(pipeline, f.ids);
-    // Paced over ~4 s, so that the kill lands mid-stream.
     const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 50)));
     await new Promise((r) => setTimeout(r, 1500));
-    const before = [...(await storedReadings(influx, prefix, f.startMs, f.stopMs)).values()].reduce(
-      (a, m) => a + m.size,
-      0,
-    );
-    await pipeline.ingest.kill();
+    const stored = await storedReadings(influx, prefix, f.startMs, f.stopMs);
+    const before = [...stored.values()].reduce((a, m) => a + m.size, 0);
+    await crash(pipeline);
     await new Promise((r) => setTimeout(r, 1000));
-    await pipeline.startIngest();
+    await recover(pipeline);
     await sending;
     const result = await waitForStored(influx, f.expected, prefix, f.startMs, f.stopMs);
     expect(before).toBeGreaterThan(0); // the kill really hit mid-stream…
     expect(before).toBeLessThan(10_000); // …not after it
     expect(result).toEqual({ missing: 0, wrong: 0, extra: 0, total: 10_000 });
-  });
+  }
 
-  it('loses nothing when the broker is killed with SIGKILL mid-stream; devices reconnect and resend', async () => {
-    const prefix = `bkill${Date.now() % 100000}`;
-    const f = fleet(prefix, 10, 1000, 3);
-    pipeline = await startPipeline({ influx, devices: f.ids });
-    const sims = await connectAll(pipeline, f.ids);
-    // Paced over ~4 s, so that the kill lands mid-stream.
-    const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 50)));
-    await new Promise((r) => setTimeout(r, 1500));
-    const before = [...(await storedReadings(influx, prefix, f.startMs, f.stopMs)).values()].reduce(
-      (a, m) => a + m.size,
-      0,
-    );
-    await pipeline.broker.kill();
-    await new Promise((r) => setTimeout(r, 1000));
-    await pipeline.restartBroker();
-    await sending;
-    const result = await waitForStored(influx, f.expected, prefix, f.startMs, f.stopMs);
-    expect(before).toBeGreaterThan(0); // the kill really hit mid-stream…
-    expect(before).toBeLessThan(10_000); // …not after it
-    expect(result).toEqual({ missing: 0, wrong: 0, extra: 0, total: 10_000 });
-  });
+  it('loses and duplicates nothing when the ingest is killed with SIGKILL mid-stream', () =>
+    survivesCrash(
+      'kill',
+      2,
+      (p) => p.ingest.kill(),
+      (p) => p.startIngest(),
+    ));
+
+  it('loses nothing when the broker is killed with SIGKILL mid-stream; devices reconnect and resend', () =>
+    survivesCrash(
+      'bkill',
+      3,
+      (p) => p.broker.kill(),
+      (p) => p.restartBroker(),
+    ));
 
   it('loses and duplicates nothing when InfluxDB is down for 20 s mid-stream', async () => {
     // A server of its own, so that stopping it leaves the shared one alone.

@@ -1,0 +1,776 @@
+// Benchmarks the ingest pipeline end to end on this machine (issue 4, "Benchmark"): simulated devices
+// publish QoS 1 telemetry through a broker to our ingest, which journals every message to disk
+// (fdatasync before the PUBACK) and writes to a throwaway InfluxDB; measured from publish until
+// queryable. Once through our broker and once through Mosquitto (same ingest), for batched and for
+// single-reading messages, and once with the relaxed journal (INGEST_JOURNAL_SYNC=os).
+// Not a test: it prints figures and the issue's goals, and stops by itself.
+//
+//   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
+//                     [--batch 100] [--window 10] [--backlog-s 2] [--poll-ms 100] [--workers 1]
+//                     [--modes batched,single] [--no-mosquitto] [--no-relaxed] [--no-build]
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type Credentials, provision } from '../support/broker.js';
+import { type BrokerUnderTest, startColdchainBroker } from './broker-under-test.js';
+import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
+import { startTelemetryLoad, type TelemetryLoad, type TelemetryResult } from './ingest-load.js';
+import { type TelemetryCounts, wallMs } from './ingest-load-protocol.js';
+import { every } from './ingest-loop.js';
+import {
+  type CpuMark,
+  type CpuShare,
+  cpuLine,
+  cpuMark,
+  cpuShare,
+  describeMachine,
+  intOption as int,
+  mb,
+  progressPrinter,
+  rate,
+  samplePipeline,
+} from './ingest-measure.js';
+import {
+  buildServices,
+  findOrBuildInfluxd,
+  finishCleanupOnRepeatedSignals,
+  type IngestMetricsSample,
+  type IngestUnderTest,
+  percentile,
+  scrapeIngestMetrics,
+  startIngestProcess,
+  startThrowawayInflux,
+  sumOf,
+  telemetryQueries,
+  writeMosquittoAuthForIngest,
+} from './ingest-pipeline.js';
+import type { DeviceCredentials } from './load-protocol.js';
+import { ensureMosquitto, type MosquittoAuth, mosquittoVersion, startMosquitto } from './mosquitto.js';
+import { formatTable, goalLine, type Row } from './report.js';
+
+/** The issue's goals. */
+const GOAL_BATCHED_READINGS_PER_SEC = 20_000;
+const GOAL_SINGLE_MESSAGES_PER_SEC = 5_000;
+const GOAL_P99_MS = 2_000;
+const GOAL_INGEST_RSS_MB = 300;
+
+/**
+ * The broker's per-device rate limit (50 messages/s by default) would cap the devices before the
+ * pipeline: lifted, as in the broker benchmark, to measure capacity.
+ */
+const UNLIMITED_RATE = { MQTT_RATE_PER_SEC: '1000000', MQTT_RATE_BURST: '1000000' };
+const INGEST_ID = 'ingest';
+const METRICS_INTERVAL_MS = 50;
+const WARMUP_MAX_MS = 30_000;
+/** CPU (% of one core) used by processes outside the benchmark above which a run is flagged. */
+const BUSY_MACHINE_PCT = 20;
+/** Waiting for the pipeline to empty: given up when nothing more was written for this long. */
+const DRAIN_STALL_MS = 15_000;
+const DRAIN_MAX_MS = 180_000;
+
+type Mode = 'batched' | 'single';
+type BrokerName = 'coldchain' | 'mosquitto';
+type Sync = 'always' | 'os';
+interface RunSpec {
+  mode: Mode;
+  broker: BrokerName;
+  sync: Sync;
+}
+
+const args = readArgs();
+const say = progressPrinter();
+const runs = plannedRuns();
+
+await main();
+
+async function main() {
+  cleanUpOnExit(deadlineMs());
+  finishCleanupOnRepeatedSignals();
+  if (args.build) buildServices(say);
+  if (args.mosquitto) ensureMosquitto();
+  const machine = `${describeMachine()}${args.mosquitto ? `, mosquitto ${mosquittoVersion()}` : ''}`;
+  say(`machine: ${machine}`);
+  say(
+    `load average before starting: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  say(
+    `plan: ${runs.map(label).join('; ')}; each ${args.warmup} s warm-up + ${args.seconds} s at capacity + ` +
+      `${args.latencySeconds} s at the goal rate; deadline ${Math.round(deadlineMs() / 1000)} s`,
+  );
+  const influxd = await findOrBuildInfluxd((line) => say(`influxd: ${line}`));
+
+  const workDir = mkdtempSync(join(tmpdir(), 'coldchain-bench-ingest-'));
+  onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const metadataDir = join(workDir, 'metadata');
+  const { devices, ingest } = await provisionAll(metadataDir);
+  let mosquittoAuth: MosquittoAuth | undefined;
+  const mosquittoDir = join(workDir, 'mosquitto');
+  if (args.mosquitto) {
+    mkdirSync(mosquittoDir);
+    mosquittoAuth = writeMosquittoAuthForIngest(mosquittoDir, devices, ingest);
+  }
+
+  const results: RunResult[] = [];
+  for (const [i, spec] of runs.entries()) {
+    const runDir = join(workDir, `run-${i + 1}`);
+    mkdirSync(runDir);
+    // A fresh data folder per run: the same devices, an empty journal, spool and InfluxDB, and
+    // fresh processes, so that each peak RSS belongs to its run.
+    const dataDir = join(runDir, 'data');
+    cpSync(metadataDir, dataDir, { recursive: true });
+    const startBroker = () =>
+      spec.broker === 'mosquitto' && mosquittoAuth
+        ? startMosquitto(mosquittoDir, mosquittoAuth)
+        : startColdchainBroker(dataDir, UNLIMITED_RATE);
+    results.push(await measureRun(spec, { influxd, runDir, dataDir, startBroker, devices, ingest }));
+    rmSync(runDir, { recursive: true, force: true });
+  }
+
+  printReport(machine, results);
+  await cleanUp();
+  process.exit(0);
+}
+
+interface PhaseResult {
+  seconds: number;
+  /** Readings written to InfluxDB (the ingest's `coldchain_ingest_written_lines_total`), per second. */
+  writtenPerSec: number;
+  publishedPerSec: number;
+  /** What the broker acknowledged to the devices, per second. */
+  ackedPerSec: number;
+  /** Published but not yet written at the end of the phase. */
+  backlogEnd: number;
+  latency: LatencyStats;
+  cpu: CpuShare;
+}
+
+interface LatencyStats {
+  n: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+  /** Messages of the phase never seen in InfluxDB. */
+  unseen: number;
+}
+
+interface RunResult {
+  spec: RunSpec;
+  capacity: PhaseResult;
+  /** At the goal rate, open loop; absent with --latency-seconds 0. */
+  atGoal?: PhaseResult & { offeredPerSec: number };
+  peakRssMb: { broker: number; ingest: number; influxd: number };
+  maxJournalMb: number;
+  final: {
+    published: number;
+    acked: number;
+    written: number;
+    stored: number;
+    drainSeconds: number;
+    drained: boolean;
+  };
+  counts: TelemetryCounts;
+  deadLetters: Record<string, number>;
+  writeErrors: number;
+  flux: { polls: number; p50Ms?: number; maxMs?: number; failures: number; lastFailure?: string };
+  problems: { broker: string[]; ingest: string[] };
+}
+
+interface Mark extends CpuMark {
+  load: TelemetryCounts;
+  metrics: IngestMetricsSample;
+}
+
+async function measureRun(
+  spec: RunSpec,
+  ctx: {
+    influxd: string;
+    runDir: string;
+    dataDir: string;
+    startBroker: () => Promise<BrokerUnderTest>;
+    devices: DeviceCredentials[];
+    ingest: Credentials;
+  },
+): Promise<RunResult> {
+  const tag = `[${label(spec)}]`;
+  const readingsPerMessage = spec.mode === 'batched' ? args.batch : 1;
+  const goalReadingsPerSec =
+    spec.mode === 'batched' ? GOAL_BATCHED_READINGS_PER_SEC : GOAL_SINGLE_MESSAGES_PER_SEC;
+
+  say(`${tag} starting InfluxDB, the broker and the ingest`);
+  const influx = await startThrowawayInflux(ctx.influxd, ctx.runDir);
+  let broker: BrokerUnderTest | undefined;
+  let ingest: IngestUnderTest | undefined;
+  let load: TelemetryLoad | undefined;
+  const loops: Array<{ stop(): Promise<void> }> = [];
+  try {
+    broker = await ctx.startBroker();
+    ingest = await startIngestProcess({
+      dataDir: ctx.dataDir,
+      mqttUrl: broker.url,
+      ingest: ctx.ingest,
+      influx,
+      env: {
+        INGEST_JOURNAL_SYNC: spec.sync,
+        ...(args.flushMs ? { INGEST_FLUSH_INTERVAL_MS: args.flushMs } : {}),
+      },
+    });
+    // Event times an hour back, 1 ms apart per device: unique points, and far from the
+    // schema's limits (30 days back, 5 minutes ahead) whatever the rate.
+    const firstTsMs = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+    const queries = telemetryQueries(influx, firstTsMs, Date.now() + 3_600_000);
+    say(
+      `${tag} InfluxDB ${influx.version} pid ${influx.pid}, broker pid ${broker.pid} at ${broker.url}, ` +
+        `ingest pid ${ingest.pid}; connecting ${ctx.devices.length} devices`,
+    );
+    load = await startTelemetryLoad({
+      url: broker.url,
+      devices: ctx.devices,
+      workers: args.workers,
+      shape: { readingsPerMessage, firstTsMs, productTempC: 4 },
+      window: args.window,
+    });
+    const connected = load.counts();
+    if (connected.connectFailed > 0) {
+      throw new Error(`${connected.connectFailed} devices could not connect: ${connected.lastError}`);
+    }
+
+    const pids = { broker: broker.pid, ingest: ingest.pid, influxd: influx.pid };
+    const metricsUrl = ingest.metricsUrl;
+    let metrics = await scrapeIngestMetrics(metricsUrl);
+    let maxJournalBytes = 0;
+    /** Closed loop: readings allowed beyond what InfluxDB has confirmed; null when not in control. */
+    let backlogCap: number | null = null;
+    const l = load;
+    loops.push(
+      every(METRICS_INTERVAL_MS, async () => {
+        metrics = await scrapeIngestMetrics(metricsUrl);
+        maxJournalBytes = Math.max(maxJournalBytes, metrics.journalBytes);
+        if (backlogCap !== null) l.allow(metrics.writtenLines + backlogCap);
+      }),
+    );
+    const fluxMs: number[] = [];
+    const poll = async () => {
+      const started = performance.now();
+      const lastSeq = await queries.lastSeqByDevice();
+      // The answer's arrival: an upper bound on when each reading in it became queryable.
+      l.queryable(lastSeq, wallMs());
+      fluxMs.push(performance.now() - started);
+    };
+    const poller = every(args.pollMs, poll);
+    loops.push(poller);
+    let phaseName = 'warm-up';
+    let last = { at: performance.now(), load: l.counts(), written: metrics.writtenLines };
+    let lastProcs = samplePipeline(pids);
+    loops.push(
+      every(1_000, () => {
+        const now = { at: performance.now(), load: l.counts(), written: metrics.writtenLines };
+        const procs = samplePipeline(pids);
+        const s = (now.at - last.at) / 1000;
+        say(
+          `${tag} ${phaseName}: ${rate(now.load.publishedReadings - last.load.publishedReadings, s)} published/s, ` +
+            `${rate(now.written - last.written, s)} written/s readings; backlog ` +
+            `${Math.max(0, now.load.publishedReadings - now.written).toLocaleString('en-US')}; ` +
+            `${cpuLine(lastProcs, procs)}; ingest RSS ${mb(procs.ingest.rssKb).toFixed(0)} MB, ` +
+            `journal ${(metrics.journalBytes / 2 ** 20).toFixed(1)} MB`,
+        );
+        last = now;
+        lastProcs = procs;
+      }),
+    );
+    const mark = async (): Promise<Mark> => {
+      const [counts, m] = await Promise.all([l.snapshot(), scrapeIngestMetrics(metricsUrl)]);
+      return { ...cpuMark(pids, l.workerPids), load: counts, metrics: m };
+    };
+    /** Stops new publishes and waits (bounded) until InfluxDB holds everything published. */
+    const settle = async (what: string) => {
+      backlogCap = null;
+      l.allow(0);
+      // Nothing is published after this answer: it is the target.
+      const { publishedReadings } = await l.snapshot();
+      const drained = await untilDrained(publishedReadings, () => metrics.writtenLines);
+      if (!drained.done)
+        say(`${tag} ${what}: the pipeline had not emptied after ${drained.seconds.toFixed(0)} s`);
+      return drained;
+    };
+
+    // Closed loop: as fast as the pipeline absorbs, with at most `backlog` readings between the
+    // devices and InfluxDB (the brokers acknowledge long before the ingest does, so the devices'
+    // own QoS 1 windows alone would let the brokers' queues grow without bound).
+    const backlog = Math.round(goalReadingsPerSec * args.backlogS);
+    backlogCap = backlog;
+    l.allow(metrics.writtenLines + backlog);
+    await sleep(args.warmup * 1000);
+    // Measure in the steady state: once the pipeline holds its full backlog (bounded wait).
+    const warmUntil = performance.now() + WARMUP_MAX_MS;
+    while (
+      l.counts().publishedReadings - metrics.writtenLines < 0.9 * backlog &&
+      performance.now() < warmUntil
+    ) {
+      await sleep(METRICS_INTERVAL_MS);
+    }
+    phaseName = 'at capacity';
+    l.phase(1);
+    const capFrom = await mark();
+    await sleep(args.seconds * 1000);
+    const capTo = await mark();
+    l.phase(0);
+    let atGoalMarks: { from: Mark; to: Mark } | undefined;
+    if (args.latencySeconds > 0) {
+      phaseName = 'emptying the pipeline';
+      await settle('before the goal-rate phase');
+      // Open loop at the goal rate: what the issue's latency goal is about.
+      phaseName = `at the goal rate (${goalReadingsPerSec.toLocaleString('en-US')} readings/s offered)`;
+      l.phase(2);
+      l.pace(goalReadingsPerSec);
+      const from = await mark();
+      await sleep(args.latencySeconds * 1000);
+      const to = await mark();
+      l.phase(0);
+      atGoalMarks = { from, to };
+    }
+    phaseName = 'draining';
+    say(`${tag} publishing stopped; waiting until InfluxDB holds every acknowledged reading`);
+    const drain = await settle('at the end');
+    await poll(); // the last word on what is queryable
+    await poller.stop();
+    const peak = samplePipeline(pids);
+    const stored = await queries.countPoints();
+    const result: TelemetryResult = await l.stop();
+    const finalMetrics = await scrapeIngestMetrics(metricsUrl);
+    for (const loop of loops.splice(0)) await loop.stop();
+    const sortedFlux = [...fluxMs].sort((a, b) => a - b);
+    const fluxFailures = poller.failures();
+    say(
+      `${tag} done: ${result.counts.ackedReadings.toLocaleString('en-US')} readings acknowledged, ` +
+        `${stored.toLocaleString('en-US')} in InfluxDB`,
+    );
+    return {
+      spec,
+      capacity: phase(capFrom, capTo, result, 1),
+      ...(atGoalMarks
+        ? {
+            atGoal: {
+              ...phase(atGoalMarks.from, atGoalMarks.to, result, 2),
+              offeredPerSec: goalReadingsPerSec,
+            },
+          }
+        : {}),
+      peakRssMb: {
+        broker: mb(peak.broker.peakRssKb),
+        ingest: mb(peak.ingest.peakRssKb),
+        influxd: mb(peak.influxd.peakRssKb),
+      },
+      maxJournalMb: maxJournalBytes / 2 ** 20,
+      final: {
+        published: result.counts.publishedReadings,
+        acked: result.counts.ackedReadings,
+        written: finalMetrics.writtenLines,
+        stored,
+        drainSeconds: drain.seconds,
+        drained: drain.done,
+      },
+      counts: result.counts,
+      deadLetters: finalMetrics.deadLetters,
+      writeErrors: finalMetrics.writeErrors,
+      flux: {
+        polls: fluxMs.length,
+        ...(sortedFlux.length > 0 ? { p50Ms: percentile(sortedFlux, 50), maxMs: sortedFlux.at(-1) } : {}),
+        failures: fluxFailures.count,
+        ...(fluxFailures.last ? { lastFailure: fluxFailures.last } : {}),
+      },
+      problems: { broker: broker.problems(), ingest: ingest.problems() },
+    };
+  } catch (err) {
+    const logged = [
+      ...(broker?.problems() ?? []).map((p) => `\n  broker: ${p}`),
+      ...(ingest?.problems() ?? []).map((p) => `\n  ingest: ${p}`),
+    ];
+    throw new Error(`${tag}: ${(err as Error).message}${logged.join('')}`);
+  } finally {
+    for (const loop of loops) await loop.stop();
+    await load?.stop().catch(() => undefined);
+    await ingest?.stop();
+    await broker?.stop();
+    await influx.stop();
+  }
+}
+
+function phase(from: Mark, to: Mark, result: TelemetryResult, id: number): PhaseResult {
+  const seconds = (to.atMs - from.atMs) / 1000;
+  const latencies = [...(result.latencies[id] ?? [])].sort((a, b) => a - b);
+  return {
+    seconds,
+    writtenPerSec: (to.metrics.writtenLines - from.metrics.writtenLines) / seconds,
+    publishedPerSec: (to.load.publishedReadings - from.load.publishedReadings) / seconds,
+    ackedPerSec: (to.load.ackedReadings - from.load.ackedReadings) / seconds,
+    backlogEnd: to.load.publishedReadings - to.metrics.writtenLines,
+    latency: {
+      n: latencies.length,
+      ...(latencies.length > 0
+        ? { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) }
+        : {}),
+      unseen: result.unseen[id] ?? 0,
+    },
+    cpu: cpuShare(from, to),
+  };
+}
+
+/** Waits until `written` reaches `published`, giving up when it stops moving or after DRAIN_MAX_MS. */
+async function untilDrained(
+  published: number,
+  written: () => number,
+): Promise<{ done: boolean; seconds: number }> {
+  const started = performance.now();
+  let lastWritten = written();
+  let lastProgress = started;
+  while (written() < published) {
+    const now = performance.now();
+    if (written() > lastWritten) {
+      lastWritten = written();
+      lastProgress = now;
+    }
+    if (now - lastProgress > DRAIN_STALL_MS || now - started > DRAIN_MAX_MS) {
+      return { done: false, seconds: (now - started) / 1000 };
+    }
+    await sleep(METRICS_INTERVAL_MS);
+  }
+  return { done: true, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Devices `ingest-bench-001`... and the ingest account, in a metadata store copied into each run. */
+async function provisionAll(dir: string): Promise<{ devices: DeviceCredentials[]; ingest: Credentials }> {
+  const ids = Array.from(
+    { length: args.devices },
+    (_, i) => `ingest-bench-${String(i + 1).padStart(3, '0')}`,
+  );
+  say(`provisioning ${ids.length} devices and the ingest account (a salted scrypt hash each)`);
+  const creds = await provision(dir, { devices: ids, services: [{ id: INGEST_ID, role: 'ingest' }] });
+  const ingest = creds[INGEST_ID];
+  if (!ingest) throw new Error('the ingest account was not provisioned');
+  return { devices: ids.map((id) => ({ id, password: (creds[id] as Credentials).password })), ingest };
+}
+
+function printReport(machine: string, results: RunResult[]) {
+  const find = (mode: Mode, broker: BrokerName, sync: Sync) =>
+    results.find((r) => r.spec.mode === mode && r.spec.broker === broker && r.spec.sync === sync);
+  const n = (v: number) => v.toLocaleString('en-US');
+
+  console.log(`\nIngest benchmark — ${machine}`);
+  console.log(
+    `Pipeline: ${n(args.devices)} devices (mqtt.js, QoS 1, ${args.window} publishes awaiting PUBACK each, in ` +
+      `${args.workers} worker process${args.workers > 1 ? 'es' : ''}) → broker → ingest (services/ingest, its own ` +
+      'process: validate, journal + fdatasync before PUBACK, write to InfluxDB) → InfluxDB (throwaway, local). ' +
+      'Broker and ingest compiled (dist/), as in production. Fresh processes and data per run; loopback 127.0.0.1.',
+  );
+  console.log(
+    `Batched: ${args.batch} readings per message; single: one reading per message. Each run: ${args.warmup} s ` +
+      `warm-up, then ${args.seconds} s AT CAPACITY (closed loop: devices publish as fast as the pipeline absorbs, ` +
+      `at most ${args.backlogS} s of the goal rate published but not yet written), then ${args.latencySeconds} s ` +
+      'AT THE GOAL RATE (open loop: 20,000 readings/s batched, 5,000 messages/s single, whatever the pipeline absorbs).',
+  );
+  console.log(
+    'Throughput = readings written to InfluxDB per second (the ingest counts lines only once InfluxDB confirmed ' +
+      'them; a confirmed write is queryable). Latency = from the publish call to the first InfluxDB poll (Flux ' +
+      `last(seq) per device, every ${args.pollMs} ms) that shows the message's last reading; it includes up to one ` +
+      'poll interval plus the query time. At capacity, latency is bounded by the backlog cap (Little: backlog / ' +
+      'throughput); at the goal rate it is what a device would see at that load, growing if the pipeline falls behind.',
+  );
+  console.log(
+    `Our broker: per-device rate limit lifted (MQTT_RATE_PER_SEC=${UNLIMITED_RATE.MQTT_RATE_PER_SEC}); Mosquitto: ` +
+      'password_file + acl_file (tests/bench/mosquitto.ts, with the ingest also allowed device events), ' +
+      `persistence false, max_inflight_messages 0, max_queued_messages 0. Ingest: defaults (batch 5,000 lines, ` +
+      `flush every ${args.flushMs ?? '200 (default)'} ms), INGEST_JOURNAL_SYNC=always unless marked RELAXED.\n`,
+  );
+
+  for (const mode of args.modes) {
+    const ours = find(mode, 'coldchain', 'always');
+    if (!ours) continue;
+    const theirs = find(mode, 'mosquitto', 'always');
+    const title =
+      mode === 'batched'
+        ? `BATCHED (${args.batch} readings per message)`
+        : 'SINGLE (one reading per message)';
+    console.log(`${title}: our broker vs Mosquitto, same ingest, INGEST_JOURNAL_SYNC=always`);
+    console.log(
+      formatTable(rows(mode, ours, theirs), `Mosquitto ${args.mosquitto ? mosquittoVersion() : ''}`),
+    );
+    console.log('');
+  }
+  const relaxedFor = args.modes.filter((m) => find(m, 'coldchain', 'os'));
+  for (const mode of relaxedFor) {
+    console.log(
+      `RELAXED JOURNAL (${mode}, our broker): INGEST_JOURNAL_SYNC=always (fdatasync before every PUBACK) vs ` +
+        'INGEST_JOURNAL_SYNC=os (no fdatasync: survives an ingest crash, NOT a power loss); ratio = always / os',
+    );
+    console.log(
+      formatTable(
+        rows(mode, find(mode, 'coldchain', 'always'), find(mode, 'coldchain', 'os')),
+        'RELAXED: coldchain, sync=os',
+      ),
+    );
+    console.log('');
+  }
+
+  console.log('Goals (issue 4; our broker, INGEST_JOURNAL_SYNC=always):');
+  const batched = find('batched', 'coldchain', 'always');
+  const single = find('single', 'coldchain', 'always');
+  if (batched) {
+    console.log(
+      goalLine(
+        `≥ ${n(GOAL_BATCHED_READINGS_PER_SEC)} readings/s sustained, batched`,
+        batched.capacity.writtenPerSec >= GOAL_BATCHED_READINGS_PER_SEC,
+        `${n(Math.round(batched.capacity.writtenPerSec))} readings/s at capacity`,
+      ),
+    );
+  }
+  if (single) {
+    console.log(
+      goalLine(
+        `≥ ${n(GOAL_SINGLE_MESSAGES_PER_SEC)} messages/s sustained, one reading per message`,
+        single.capacity.writtenPerSec >= GOAL_SINGLE_MESSAGES_PER_SEC,
+        `${n(Math.round(single.capacity.writtenPerSec))} messages/s at capacity`,
+      ),
+    );
+  }
+  for (const r of [batched, single]) {
+    if (!r) continue;
+    const p99 = r.atGoal?.latency.p99;
+    const kept = r.atGoal ? keptUp(r.atGoal) : undefined;
+    console.log(
+      goalLine(
+        `p99 publish-to-queryable < ${n(GOAL_P99_MS)} ms at the goal rate, ${r.spec.mode}`,
+        p99 === undefined || r.atGoal?.latency.unseen ? undefined : p99 < GOAL_P99_MS,
+        r.atGoal
+          ? `p99 ${p99 === undefined ? 'n/a' : n(Math.round(p99))} ms, p50 ${n(Math.round(r.atGoal.latency.p50 ?? 0))} ms ` +
+              `(${n(Math.round(r.atGoal.writtenPerSec))} readings/s written of ${n(r.atGoal.offeredPerSec)} offered${kept ? '' : ': FELL BEHIND'})`
+          : 'not run (--latency-seconds 0)',
+      ),
+    );
+  }
+  const ingestPeak = Math.max(
+    ...results.filter((r) => r.spec.broker === 'coldchain').map((r) => r.peakRssMb.ingest),
+  );
+  console.log(
+    goalLine(
+      `ingest RSS < ${GOAL_INGEST_RSS_MB} MB`,
+      Number.isFinite(ingestPeak) ? ingestPeak < GOAL_INGEST_RSS_MB : undefined,
+      `peak ${ingestPeak.toFixed(0)} MB (VmHWM, highest of the runs through our broker)`,
+    ),
+  );
+
+  const notes = results.flatMap(runNotes);
+  console.log(`\nNotes:\n${notes.map((l) => `  ${l}`).join('\n') || '  none'}`);
+  console.log(
+    `  load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+function rows(mode: Mode, a: RunResult | undefined, b: RunResult | undefined): Row[] {
+  const perMessage = mode === 'batched' ? args.batch : 1;
+  const row = (metric: string, get: (r: RunResult) => number | undefined, digits = 0): Row => ({
+    metric,
+    coldchain: a ? get(a) : undefined,
+    mosquitto: b ? get(b) : undefined,
+    digits,
+  });
+  const cpuPer = (pct: number, perSec: number) => (perSec > 0 ? ((pct / 100) * 1e6) / perSec : undefined);
+  return [
+    row('at capacity: written to InfluxDB, messages/s', (r) => r.capacity.writtenPerSec / perMessage),
+    row('at capacity: written to InfluxDB, readings/s', (r) => r.capacity.writtenPerSec),
+    row('at capacity: acknowledged by the broker, readings/s', (r) => r.capacity.ackedPerSec),
+    row('at capacity: latency p50, ms (bounded by the backlog cap)', (r) => r.capacity.latency.p50),
+    row('at capacity: latency p99, ms (bounded by the backlog cap)', (r) => r.capacity.latency.p99),
+    row('at capacity: CPU broker, % of one core', (r) => r.capacity.cpu.broker),
+    row('at capacity: CPU ingest, % of one core', (r) => r.capacity.cpu.ingest),
+    row('at capacity: CPU influxd, % of one core', (r) => r.capacity.cpu.influxd),
+    row('at capacity: CPU load generator + polls, %', (r) => r.capacity.cpu.load),
+    row('at capacity: CPU other processes, %', (r) => r.capacity.cpu.other),
+    row(
+      'at capacity: ingest CPU per reading, µs',
+      (r) => cpuPer(r.capacity.cpu.ingest, r.capacity.writtenPerSec),
+      1,
+    ),
+    row('at goal rate: offered, readings/s', (r) => r.atGoal?.offeredPerSec),
+    row('at goal rate: published by the devices, readings/s', (r) => r.atGoal?.publishedPerSec),
+    row('at goal rate: written to InfluxDB, readings/s', (r) => r.atGoal?.writtenPerSec),
+    row('at goal rate: latency p50, ms', (r) => r.atGoal?.latency.p50),
+    row('at goal rate: latency p99, ms', (r) => r.atGoal?.latency.p99),
+    row('at goal rate: latency max, ms', (r) => r.atGoal?.latency.max),
+    row('at goal rate: backlog at the end, readings', (r) => r.atGoal?.backlogEnd),
+    row('at goal rate: CPU broker, %', (r) => r.atGoal?.cpu.broker),
+    row('at goal rate: CPU ingest, %', (r) => r.atGoal?.cpu.ingest),
+    row('at goal rate: CPU influxd, %', (r) => r.atGoal?.cpu.influxd),
+    row('peak RSS broker (VmHWM), MB', (r) => r.peakRssMb.broker, 1),
+    row('peak RSS ingest (VmHWM), MB', (r) => r.peakRssMb.ingest, 1),
+    row('peak RSS influxd (VmHWM), MB', (r) => r.peakRssMb.influxd, 1),
+    row('largest ingest journal, MB', (r) => r.maxJournalMb, 1),
+    row('readings acknowledged to devices, total', (r) => r.final.acked),
+    row('readings in InfluxDB (Flux count), total', (r) => r.final.stored),
+    row('acknowledged but missing from InfluxDB', (r) => Math.max(0, r.final.acked - r.final.stored)),
+    row('dead letters', (r) => sumOf(r.deadLetters)),
+  ];
+}
+
+function runNotes(r: RunResult): string[] {
+  const name = label(r.spec);
+  const notes: string[] = [];
+  const c = r.counts;
+  if (c.connectFailed || c.publishErrors || c.unexpectedCloses) {
+    notes.push(
+      `${name}: ${c.connectFailed} connects failed, ${c.publishErrors} publish errors, ${c.unexpectedCloses} ` +
+        `device disconnects${c.lastError ? ` (last error: ${c.lastError})` : ''}`,
+    );
+  }
+  if (r.final.stored !== r.final.acked) {
+    notes.push(
+      `${name}: InfluxDB holds ${r.final.stored.toLocaleString('en-US')} readings, the devices had ` +
+        `${r.final.acked.toLocaleString('en-US')} acknowledged (${r.final.published.toLocaleString('en-US')} published)` +
+        (r.final.drained
+          ? ''
+          : `; the pipeline had not emptied after ${r.final.drainSeconds.toFixed(0)} s of draining`),
+    );
+  } else if (r.final.drainSeconds > 5) {
+    notes.push(`${name}: emptying the pipeline after publishing took ${r.final.drainSeconds.toFixed(0)} s`);
+  }
+  for (const [phaseName, p] of [
+    ['at capacity', r.capacity],
+    ['at goal rate', r.atGoal],
+  ] as const) {
+    if (p && p.cpu.other > BUSY_MACHINE_PCT) {
+      notes.push(
+        `${name} ${phaseName}: OTHER PROCESSES used ${p.cpu.other.toFixed(0)}% of a core meanwhile: the machine ` +
+          'was shared, these figures are pessimistic',
+      );
+    }
+  }
+  if (sumOf(r.deadLetters) > 0) notes.push(`${name}: dead letters ${JSON.stringify(r.deadLetters)}`);
+  if (r.writeErrors > 0) notes.push(`${name}: ${r.writeErrors} InfluxDB write errors (retried)`);
+  for (const [phaseName, p] of [
+    ['at capacity', r.capacity],
+    ['at goal rate', r.atGoal],
+  ] as const) {
+    if (p?.latency.unseen)
+      notes.push(`${name} ${phaseName}: ${p.latency.unseen} messages never seen by the polls`);
+  }
+  if (r.atGoal && !keptUp(r.atGoal)) {
+    notes.push(
+      `${name}: at the goal rate the pipeline fell behind (${Math.round(r.atGoal.writtenPerSec)} readings/s ` +
+        `written of ${Math.round(r.atGoal.publishedPerSec)} published; backlog ${r.atGoal.backlogEnd} at the end): ` +
+        'the latency grows with the length of the phase',
+    );
+  }
+  if (r.atGoal && r.atGoal.publishedPerSec < 0.95 * r.atGoal.offeredPerSec) {
+    notes.push(
+      `${name}: at the goal rate the devices published only ${Math.round(r.atGoal.publishedPerSec)} of ` +
+        `${r.atGoal.offeredPerSec} readings/s offered: the broker's PUBACKs came too slowly for ` +
+        `${args.devices} devices × ${args.window} in flight (or the load generator lacked CPU)`,
+    );
+  }
+  notes.push(
+    `${name}: ${r.flux.polls} InfluxDB polls, ${r.flux.p50Ms?.toFixed(0) ?? 'n/a'} ms median, ${r.flux.maxMs?.toFixed(0) ?? 'n/a'} ms max` +
+      (r.flux.failures ? `, ${r.flux.failures} failed (${r.flux.lastFailure})` : ''),
+  );
+  notes.push(...r.problems.broker.slice(0, 10).map((p) => `${name} broker log: ${p}`));
+  notes.push(...r.problems.ingest.slice(0, 10).map((p) => `${name} ingest log: ${p}`));
+  return notes;
+}
+
+/** Written as fast as published, with less than a second of the offered load queued at the end. */
+function keptUp(p: PhaseResult & { offeredPerSec: number }): boolean {
+  return p.writtenPerSec >= 0.9 * p.publishedPerSec && p.backlogEnd <= p.offeredPerSec;
+}
+
+function plannedRuns(): RunSpec[] {
+  const planned: RunSpec[] = [];
+  for (const mode of args.modes) {
+    planned.push({ mode, broker: 'coldchain', sync: 'always' });
+    if (args.mosquitto) planned.push({ mode, broker: 'mosquitto', sync: 'always' });
+  }
+  // fdatasync per message costs most with one reading per message: the relaxed run shows how much.
+  if (args.relaxed) {
+    const mode: Mode = args.modes.includes('single') ? 'single' : 'batched';
+    planned.push({ mode, broker: 'coldchain', sync: 'os' });
+  }
+  return planned;
+}
+
+function label(spec: RunSpec): string {
+  return `${spec.mode}, ${spec.broker === 'coldchain' ? 'our broker' : 'Mosquitto'}${spec.sync === 'os' ? ', RELAXED sync=os' : ''}`;
+}
+
+/** An upper bound for the whole run, after which it stops and cleans up whatever it was doing. */
+function deadlineMs(): number {
+  const perRun = 90 + args.warmup + args.seconds + args.latencySeconds + (2 * DRAIN_MAX_MS) / 1000;
+  return (120 + args.devices * 0.1 + runs.length * perRun) * 1000;
+}
+
+function readArgs() {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '20' },
+      'latency-seconds': { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      devices: { type: 'string', default: '100' },
+      batch: { type: 'string', default: '100' },
+      window: { type: 'string', default: '10' },
+      'backlog-s': { type: 'string', default: '2' },
+      'poll-ms': { type: 'string', default: '100' },
+      'flush-ms': { type: 'string' },
+      workers: { type: 'string', default: '1' },
+      modes: { type: 'string', default: 'batched,single' },
+      'no-mosquitto': { type: 'boolean', default: false },
+      'no-relaxed': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(`usage: pnpm bench:ingest [options]
+  --seconds S          measured seconds at capacity per run (20), after --warmup S (3)
+  --latency-seconds S  seconds at the goal rate per run, for the latency goal (10; 0 skips)
+  --devices N          devices publishing (100)
+  --batch N            readings per message in the batched runs (100; at most 1000)
+  --window N           QoS 1 publishes awaiting PUBACK per device (10)
+  --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (2)
+  --poll-ms MS         InfluxDB poll interval for the latency (100)
+  --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
+  --workers N          load worker processes (1)
+  --modes LIST         batched,single (both)
+  --no-mosquitto       skip the Mosquitto runs
+  --no-relaxed         skip the INGEST_JOURNAL_SYNC=os run
+  --no-build           do not run tsc -b first (the services run compiled, from dist/)`);
+    process.exit(0);
+  }
+  const backlogS = Number(values['backlog-s']);
+  if (!(backlogS > 0)) {
+    console.error(`--backlog-s must be a positive number, got ${values['backlog-s']}`);
+    process.exit(2);
+  }
+  const modes = values.modes.split(',').map((m) => m.trim());
+  if (modes.length === 0 || modes.some((m) => m !== 'batched' && m !== 'single')) {
+    console.error(`--modes must list batched and/or single, got ${values.modes}`);
+    process.exit(2);
+  }
+  return {
+    seconds: int('seconds', values.seconds, 1),
+    latencySeconds: int('latency-seconds', values['latency-seconds'], 0),
+    warmup: int('warmup', values.warmup, 0),
+    devices: int('devices', values.devices, 1, 999),
+    batch: int('batch', values.batch, 2, 1000),
+    window: int('window', values.window, 1),
+    backlogS,
+    pollMs: int('poll-ms', values['poll-ms'], 10),
+    flushMs: values['flush-ms'] === undefined ? undefined : String(int('flush-ms', values['flush-ms'], 10)),
+    workers: int('workers', values.workers, 1),
+    modes: modes as Mode[],
+    mosquitto: !values['no-mosquitto'],
+    relaxed: !values['no-relaxed'],
+    build: !values['no-build'],
+  };
+}

@@ -11,7 +11,7 @@ import {
   TELEMETRY_TOPIC_FILTER,
 } from '@coldchain/schema';
 import type { MetadataStore } from '@coldchain/store';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from './metrics.js';
 
@@ -40,6 +40,16 @@ export interface Ingest {
   /** Stops taking messages: unacknowledged ones stay with the broker. Safe to call twice. */
   close(): Promise<void>;
 }
+
+type SendPacket = (
+  packet: Packet,
+  cb?: (err?: Error) => void,
+  cbStorePut?: () => void,
+  noStore?: boolean,
+) => void;
+
+/** Acknowledgements held for their journal flush at most; past it, reading from the broker pauses. */
+const MAX_ACKS_WAITING = 5000;
 
 type Outcome = { accepted: true } | { accepted: false; reason: string; problems: string[] };
 
@@ -166,35 +176,72 @@ export function createIngest(deps: IngestDeps): Ingest {
         client = c;
         let started = false;
 
-        // mqtt.js calls this for each PUBLISH, one at a time, and sends the PUBACK only once it
-        // calls back without an error (MQTT 3.1.1 §4.3.2: the PUBACK is our acceptance of ownership).
+        // PUBACK only once a message is safe (MQTT 3.1.1 §4.3.2: the PUBACK is our acceptance of
+        // ownership), yet without waiting for each fdatasync in turn: mqtt.js handles incoming
+        // PUBLISHes one at a time and sends the PUBACK when `handleMessage` calls back, which would
+        // cost one disk flush per message. So `handleMessage` starts the journal append and calls
+        // back at once; the PUBACK mqtt.js then sends is held in `sendPacket` below until that
+        // message's flush (shared with the others in flight) has completed, and acknowledgements go
+        // out in the order the messages came, as §4.6 requires.
+        const durable = new Map<number, Promise<void>>();
+        let ackChain: Promise<void> = Promise.resolve();
+        let acksWaiting = 0;
+
         c.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-          handle(topic, payload).then(
-            (outcome) => {
-              if (!outcome.accepted) {
-                deadLetter(
-                  topic,
-                  parseDeviceTopic(topic)?.deviceId ?? null,
-                  payload,
-                  now(),
-                  outcome.reason,
-                  outcome.problems,
-                );
-              }
-              callback();
-            },
-            (err: unknown) => {
-              // Not journaled: no PUBACK. Dropping the connection makes the broker deliver it again.
-              log.error(
-                { err, topic },
-                'could not journal a message; reconnecting so that the broker redelivers it',
+          const done = handle(topic, payload).then((outcome) => {
+            if (!outcome.accepted) {
+              deadLetter(
+                topic,
+                parseDeviceTopic(topic)?.deviceId ?? null,
+                payload,
+                now(),
+                outcome.reason,
+                outcome.problems,
               );
-              callback(err as Error);
-              c.stream?.destroy();
-            },
+            }
+          });
+          if (packet.messageId !== undefined && packet.qos > 0) durable.set(packet.messageId, done);
+          // Bounded pipelining: past MAX_ACKS_WAITING the next message waits for the oldest ones.
+          if (acksWaiting >= MAX_ACKS_WAITING)
+            ackChain.then(
+              () => callback(),
+              () => callback(),
+            );
+          else callback();
+        };
+
+        const sendPacket = (c as unknown as { _sendPacket: SendPacket })._sendPacket.bind(c);
+        (c as unknown as { _sendPacket: SendPacket })._sendPacket = (packet, cb, cbStorePut, noStore) => {
+          const safe =
+            packet.cmd === 'puback' && packet.messageId !== undefined
+              ? durable.get(packet.messageId)
+              : undefined;
+          if (!safe) return sendPacket(packet, cb, cbStorePut, noStore);
+          durable.delete(packet.messageId as number);
+          const stream = c.stream;
+          acksWaiting++;
+          ackChain = ackChain.then(() =>
+            safe.then(
+              () => {
+                acksWaiting--;
+                // A PUBACK belongs to the connection the PUBLISH came on; after a reconnect the
+                // broker redelivers, and the id may name another message by then.
+                if (c.stream === stream && c.connected) sendPacket(packet);
+              },
+              (err: unknown) => {
+                acksWaiting--;
+                // Not journaled: no PUBACK. Dropping the connection makes the broker deliver it again.
+                log.error(
+                  { err, messageId: packet.messageId },
+                  'could not journal a message; reconnecting so that the broker redelivers it',
+                );
+                if (c.stream === stream) c.stream.destroy();
+              },
+            ),
           );
+          cb?.();
         };
 
         c.on('connect', (connack) => {
@@ -216,6 +263,8 @@ export function createIngest(deps: IngestDeps): Ingest {
             },
           );
         });
+        // PUBACKs still waiting belong to the lost connection; the broker will redeliver.
+        c.on('close', () => durable.clear());
         c.on('reconnect', () => log.info('reconnecting to the broker'));
         c.on('offline', () => log.warn('broker connection lost'));
         c.on('error', (err) => {

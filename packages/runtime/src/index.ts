@@ -1,0 +1,1 @@
+export { type RunServiceOptions, runService } from './run-service.js';

@@ -2,6 +2,7 @@ import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { type ColdchainBroker, createBroker } from './create-broker.js';
 import type { BrokerEnv } from './env.js';
+import { memoryPersistenceWithIndexedOutgoing } from './indexed-outgoing.js';
 import { listenTcp, listenWebSocket } from './listeners.js';
 import { createSpool } from './spool.js';
 
@@ -31,6 +32,7 @@ export async function startBroker(
     maxPacketBytes: env.maxPacketBytes,
     rateLimit: env.rateLimit,
     statsIntervalMs: env.statsIntervalMs,
+    persistence: memoryPersistenceWithIndexedOutgoing(),
   });
   const tcp = await listenTcp(broker, { host: env.host, port: env.port, tls: env.tls });
   const ws = await listenWebSocket(broker, {

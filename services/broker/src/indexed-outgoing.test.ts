@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { memoryPersistenceWithIndexedOutgoing } from './indexed-outgoing.js';
+
+interface Store {
+  outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: object): Promise<void>;
+  outgoingUpdate(client: { id: string }, packet: object): Promise<void>;
+  outgoingClearMessageId(
+    client: { id: string },
+    packet: { messageId: number },
+  ): Promise<{ brokerCounter: number } | undefined>;
+  outgoingStream(client: { id: string }): AsyncIterable<{ brokerCounter: number; messageId?: number }>;
+}
+
+const packet = (n: number) => ({
+  cmd: 'publish',
+  topic: 't',
+  payload: Buffer.from(String(n)),
+  qos: 1,
+  brokerId: 'b',
+  brokerCounter: n,
+});
+const drain = async (it: AsyncIterable<{ brokerCounter: number }>) => {
+  const out: number[] = [];
+  for await (const p of it) out.push(p.brokerCounter);
+  return out;
+};
+
+describe('the indexed outgoing queue', () => {
+  it('keeps delivery order, tracks message ids, and clears acknowledged packets', async () => {
+    const store = memoryPersistenceWithIndexedOutgoing() as unknown as Store;
+    const ingest = { id: 'ingest' };
+    for (const n of [1, 2, 3])
+      await store.outgoingEnqueueCombi([{ clientId: 'ingest' }, { clientId: 'other' }], packet(n));
+    await store.outgoingUpdate(ingest, { ...packet(2), messageId: 7 });
+    await store.outgoingUpdate(ingest, { ...packet(1), messageId: 8 });
+    expect(await drain(store.outgoingStream(ingest))).toEqual([1, 2, 3]);
+    expect((await store.outgoingClearMessageId(ingest, { messageId: 7 }))?.brokerCounter).toBe(2);
+    expect(await store.outgoingClearMessageId(ingest, { messageId: 7 })).toBeUndefined();
+    expect(await drain(store.outgoingStream(ingest))).toEqual([1, 3]);
+    expect(await drain(store.outgoingStream({ id: 'other' }))).toEqual([1, 2, 3]);
+    await expect(store.outgoingUpdate(ingest, { ...packet(9), messageId: 99 })).rejects.toThrow(
+      /no such packet/,
+    );
+  });
+});

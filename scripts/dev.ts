@@ -3,6 +3,7 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBrokerEnv, startBroker } from '@coldchain/broker';
+import { resolveSeedTime } from '@coldchain/fleet-simulator';
 import { defaultCacheDir, provideInflux } from '@coldchain/influx';
 import { readIngestEnv, startIngest } from '@coldchain/ingest';
 import { createSqliteStore, type DeviceKind } from '@coldchain/store';
@@ -50,6 +51,49 @@ for (const d of seedDevices.devices) {
 await writeFile(credentialsFile, JSON.stringify(credentials, null, 2));
 await chmod(credentialsFile, 0o600);
 
+// Demo shipments from seeds/shipments.json, once. The legs still open in the seed start one settle
+// period (of the shipment's profile) before this first run, so the breach engine judges the
+// fleet's readings from the start; earlier legs are kept as the custody record.
+const seedShipments = JSON.parse(
+  await readFile(new URL('../seeds/shipments.json', import.meta.url), 'utf8'),
+) as {
+  shipments: Array<{
+    id: string;
+    profileId: string;
+    goods: string;
+    shipper: string;
+    consignee: string;
+    legs: Array<{ deviceId: string; holder: string; from: string; to: string | null }>;
+  }>;
+};
+const settleMs = new Map(
+  (
+    JSON.parse(await readFile(new URL('../seeds/profiles.json', import.meta.url), 'utf8')) as {
+      profiles: Array<{ id: string; settleMs: number }>;
+    }
+  ).profiles.map((p) => [p.id, p.settleMs]),
+);
+for (const shipment of seedShipments.shipments) {
+  if (store.getShipment(shipment.id)) continue;
+  const openedAtMs = Date.now() - (settleMs.get(shipment.profileId) ?? 0);
+  store.createShipment({ ...shipment, description: shipment.goods });
+  let handedOverBy: string | null = shipment.shipper;
+  for (const leg of shipment.legs) {
+    const fromMs = Math.min(resolveSeedTime(leg.from, Date.now()), openedAtMs);
+    const toMs = leg.to === null ? null : Math.min(resolveSeedTime(leg.to, Date.now()), openedAtMs);
+    store.addCustodyLeg({
+      shipmentId: shipment.id,
+      deviceId: leg.deviceId,
+      holder: leg.holder,
+      fromMs: leg.to === null ? openedAtMs : fromMs,
+      toMs,
+      handedOverBy,
+      handoverTempC: null,
+    });
+    handedOverBy = leg.holder;
+  }
+}
+
 const broker = await startBroker(brokerEnv, log.child({ component: 'broker' }), { store });
 const ingestEnv = readIngestEnv({
   ...process.env,
@@ -74,6 +118,8 @@ coldchain is running (data in ${dataDir})
                    token ${influx.token}
   ingest metrics   http://${ingestEnv.metrics.host}:${ingest.metricsPort}/metrics
   simulated fleet  ${Object.keys(credentials).length} devices (credentials in ${credentialsFile})
+  shipments        ${store.listShipments().length} demo shipments from seeds/shipments.json; alerts on MQTT
+                   coldchain/v1/alerts/# (api account) and in ${brokerEnv.metadataFile}
   try: influx query or curl -H "Authorization: Token ${influx.token}" ${influx.url}/api/v2/query?org=${influx.org} \\
          -H 'Content-Type: application/vnd.flux' -d 'from(bucket:"${influx.bucket}") |> range(start:-5m) |> limit(n:3)'
   not built yet: the HTTP API and dashboard.

@@ -12,6 +12,7 @@ import {
   type ToLoadWorker,
 } from './ingest-load-protocol.js';
 import type { DeviceCredentials } from './load-protocol.js';
+import { nextMessage } from './worker-message.js';
 
 /**
  * Telemetry load for the ingest and breach benchmarks. The broker benchmark's load worker sends one
@@ -82,28 +83,7 @@ export async function startTelemetryLoad(opts: TelemetryLoadOptions): Promise<Te
     if (w.child.connected) w.child.send(m);
   };
   const next = <T extends FromLoadWorker['type']>(w: Worker, type: T, timeoutMs: number) =>
-    new Promise<Extract<FromLoadWorker, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`load worker ${w.child.pid}: no '${type}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (m: FromLoadWorker) => {
-        if (m.type !== type) return;
-        done();
-        resolve(m as Extract<FromLoadWorker, { type: T }>);
-      };
-      const onExit = () => {
-        done();
-        reject(new Error(`load worker ${w.child.pid} exited (${w.child.exitCode}) before '${type}'`));
-      };
-      const done = () => {
-        clearTimeout(timer);
-        w.child.off('message', onMessage);
-        w.child.off('exit', onExit);
-      };
-      w.child.on('message', onMessage);
-      w.child.once('exit', onExit);
-    });
+    nextMessage<FromLoadWorker, T>(w.child, type, timeoutMs);
   for (const w of workers) {
     w.child.on('message', (m: FromLoadWorker) => {
       w.latest = m.counts;

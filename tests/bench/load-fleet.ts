@@ -11,6 +11,7 @@ import {
   type LoadCounts,
   type ToWorker,
 } from './load-protocol.js';
+import { nextMessage } from './worker-message.js';
 
 const WORKER = join(repoRoot, 'tests', 'bench', 'load-worker.ts');
 
@@ -66,28 +67,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   const forget = onCleanup(kill);
   const total = () => workers.map((w) => w.latest).reduce(addCounts, emptyCounts());
   const next = (w: Worker, type: FromWorker['type'], timeoutMs: number) =>
-    new Promise<LoadCounts>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`load worker ${w.child.pid}: no '${type}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (m: FromWorker) => {
-        if (m.type !== type) return;
-        cleanup();
-        resolve(m.counts);
-      };
-      const onExit = () => {
-        cleanup();
-        reject(new Error(`load worker ${w.child.pid} exited (${w.child.exitCode}) before '${type}'`));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        w.child.off('message', onMessage);
-        w.child.off('exit', onExit);
-      };
-      w.child.on('message', onMessage);
-      w.child.once('exit', onExit);
-    });
+    nextMessage<FromWorker, typeof type>(w.child, type, timeoutMs).then((m) => m.counts);
 
   for (const w of workers) {
     w.child.on('message', (m: FromWorker) => {

@@ -83,43 +83,22 @@ describe('the broker', () => {
     it('interoperates with the Mosquitto command-line clients', async () => {
       const { password } = creds['mosq-1'] as Credentials;
       const ingestCreds = creds.ingest as Credentials;
-      // mosquitto_sub as the api account reads the retained status of a device that is offline now.
+      /** Connection arguments of the Mosquitto clients: our broker, a client id and credentials. */
+      const as = (clientId: string, username: string, secret: string) => [
+        ...['-h', '127.0.0.1', '-p', String(broker.port)],
+        ...['-i', clientId, '-u', username, '-P', secret],
+      ];
+      // mosquitto_sub as the ingest account receives what mosquitto_pub publishes as a device.
       const sub = spawn('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(broker.port),
-        '-i',
-        'ingest:mosq-sub',
-        '-u',
-        'ingest',
-        '-P',
-        ingestCreds.password,
-        '-t',
-        'coldchain/v1/devices/+/telemetry',
-        '-q',
-        '1',
-        '-C',
-        '1',
-        '-W',
-        '10',
-        '-v',
+        ...as('ingest:mosq-sub', 'ingest', ingestCreds.password),
+        ...['-t', 'coldchain/v1/devices/+/telemetry', '-q', '1', '-C', '1', '-W', '10', '-v'],
       ]);
       const subExited = new Promise((r) => sub.once('exit', r));
       let out = '';
       sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise((r) => setTimeout(r, 500)); // let the subscription land
       await run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(broker.port),
-        '-i',
-        'mosq-1',
-        '-u',
-        'mosq-1',
-        '-P',
-        password,
+        ...as('mosq-1', 'mosq-1', password),
         '-t',
         telemetry('mosq-1'),
         '-q',
@@ -129,42 +108,14 @@ describe('the broker', () => {
       ]);
       await subExited;
       expect(out).toContain(`${telemetry('mosq-1')} {"v":1`);
+      // The device has disconnected since: its retained status says so.
       const status = await run('mosquitto_sub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(broker.port),
-        '-i',
-        'ingest:mosq-status',
-        '-u',
-        'ingest',
-        '-P',
-        ingestCreds.password,
-        '-t',
-        'coldchain/v1/devices/mosq-1/status',
-        '-C',
-        '1',
-        '-W',
-        '5',
+        ...as('ingest:mosq-status', 'ingest', ingestCreds.password),
+        ...['-t', 'coldchain/v1/devices/mosq-1/status', '-C', '1', '-W', '5'],
       ]);
       expect(status.stdout.trim()).toBe('offline');
       await expect(
-        run('mosquitto_pub', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(broker.port),
-          '-i',
-          'mosq-1',
-          '-u',
-          'mosq-1',
-          '-P',
-          'wrong',
-          '-t',
-          telemetry('mosq-1'),
-          '-m',
-          'x',
-        ]),
+        run('mosquitto_pub', [...as('mosq-1', 'mosq-1', 'wrong'), '-t', telemetry('mosq-1'), '-m', 'x']),
       ).rejects.toThrow();
     });
   });

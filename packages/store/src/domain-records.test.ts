@@ -69,6 +69,8 @@ describe('alerts', () => {
       holder: 'Dalian Cold Logistics',
     });
     expect(store.listAlerts()).toHaveLength(1);
+    expect(store.getAlertByKey(base.key)?.id).toBe(closed.alert.id);
+    expect(store.getAlertByKey('nope')).toBeNull();
   });
 
   it('moves open → acknowledged → resolved with who and why, and never back', () => {

@@ -77,6 +77,7 @@ export interface MetadataStore {
   /** Creates the alert for this key, or updates its excursion fields; status is never reopened. */
   upsertAlert(input: AlertInput): AlertUpsert;
   getAlert(id: number): Alert | null;
+  getAlertByKey(key: string): Alert | null;
   listAlerts(filter?: {
     status?: AlertStatus;
     shipmentId?: string;

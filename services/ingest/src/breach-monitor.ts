@@ -110,9 +110,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       if (type === 'removed') {
         // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
         // shows began sooner (it is raised again under its new key). Say so and resolve it.
-        const existing = store
-          .listAlerts({ shipmentId: leg.shipmentId, limit: 1000 })
-          .find((a) => a.key === key);
+        const existing = store.getAlertByKey(key);
         if (!existing || existing.status === 'resolved') continue;
         const detail =
           excursion.rule === 'gap'

@@ -66,6 +66,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { journal, store, metrics, log } = deps;
   const now = deps.now ?? Date.now;
   const knownDevices = new Set<string>();
+  let journalFull = false;
   let client: MqttClient | null = null;
 
   const isKnown = (deviceId: string) => {
@@ -141,13 +142,16 @@ export function createIngest(deps: IngestDeps): Ingest {
       ...readings.map((r) => readingToLine(deviceId, r)),
       ...events.map((e) => eventToLine(deviceId, e)),
     ];
-    if (journal.stats().bytes >= journal.stats().maxBytes) {
-      log.error(
-        { journal: journal.stats() },
-        'journal full: holding acknowledgements until InfluxDB catches up',
-      );
+    const { bytes, maxBytes } = journal.stats();
+    if (bytes >= maxBytes && !journalFull) {
+      journalFull = true;
+      log.error({ bytes, maxBytes }, 'journal full: holding acknowledgements until InfluxDB catches up');
     }
     await journal.waitForRoom();
+    if (journalFull) {
+      journalFull = false;
+      log.info('journal has room again: acknowledging');
+    }
     await journal.append(lines);
     metrics.acceptedMessages++;
     metrics.acceptedReadings += readings.length;

@@ -365,6 +365,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
         };
       })();
     },
+    getAlertByKey(key) {
+      const row = stmt.alertByKey.get(key) as Record<string, unknown> | undefined;
+      return row ? toAlert(row) : null;
+    },
     getAlert(id) {
       const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
       return row ? toAlert(row) : null;

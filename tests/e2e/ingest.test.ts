@@ -61,7 +61,7 @@ describe('the ingest', () => {
   });
 
   /**
-   * 10 devices × 1,000 readings, paced over ~4 s; 1.5 s in, `crash` kills a process with SIGKILL and
+   * 10 devices × 1,000 readings, paced over ~7 s; 1.5 s in, `crash` kills a process with SIGKILL and
    * `recover` starts it again. Every reading must be stored once, with its values.
    */
   async function survivesCrash(
@@ -74,7 +74,7 @@ describe('the ingest', () => {
     const f = fleet(prefix, 10, 1000, seed);
     pipeline = await startPipeline({ influx, devices: f.ids });
     const sims = await connectAll(pipeline, f.ids);
-    const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 50)));
+    const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 100)));
     await new Promise((r) => setTimeout(r, 1500));
     const stored = await storedReadings(influx, prefix, f.startMs, f.stopMs);
     const before = [...stored.values()].reduce((a, m) => a + m.size, 0);
@@ -115,7 +115,7 @@ describe('the ingest', () => {
       pipeline = await startPipeline({ influx: server, devices: f.ids });
       const sims = await connectAll(pipeline, f.ids);
       // Paced over ~30 s, so that readings arrive before, during and after the outage.
-      const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 60)));
+      const sending = Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [], 1, 400)));
       await new Promise((r) => setTimeout(r, 4000));
       await server.stop();
       const outageStart = pipeline.ingest.logs.length;

@@ -16,14 +16,15 @@ export interface BrokerUnderTest {
 
 /**
  * Our broker from source, as its own node process (tests/support starts node with tsx as a loader,
- * so the child pid is the broker's). `env` adds to the broker's configuration.
+ * so the child pid is the broker's). `env` adds to the broker's configuration, `nodeArgs` go to node.
  */
 export async function startColdchainBroker(
   dataDir: string,
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<BrokerUnderTest> {
   // The compiled broker, as production runs it (`pnpm bench:broker` builds first).
-  const service = await startBrokerProcess(dataDir, env, { built: true });
+  const service = await startBrokerProcess(dataDir, env, { built: true, nodeArgs });
   const forget = onCleanup(() => service.stop());
   const pid = service.child.pid ?? 0;
   const unexpectedExit = watchForUnexpectedExit(service.child);

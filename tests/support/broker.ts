@@ -13,7 +13,7 @@ export interface BrokerProcess extends ServiceProcess {
 export async function startBrokerProcess(
   dataDir: string,
   env: Record<string, string> = {},
-  opts: { built?: boolean } = {},
+  opts: { built?: boolean; nodeArgs?: string[] } = {},
 ): Promise<BrokerProcess> {
   const service = startService(
     'broker',

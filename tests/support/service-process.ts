@@ -25,18 +25,19 @@ export interface ServiceProcess {
 /**
  * Starts `services/<name>/src/main.ts` from source with the given environment, or with `built`
  * the compiled `dist/main.js` (after `tsc -b`), as production runs it — benchmarks use that.
+ * `nodeArgs` go to node before the entry (e.g. `--cpu-prof`).
  */
 export function startService(
   name: string,
   env: Record<string, string>,
-  opts: { built?: boolean } = {},
+  opts: { built?: boolean; nodeArgs?: string[] } = {},
 ): ServiceProcess {
   // node itself, with tsx as a loader (not the tsx CLI, which would put a second process between
   // the test and the service, and a SIGKILL would then hit the wrong one).
   const entry = opts.built
     ? [join(repoRoot, 'services', name, 'dist', 'main.js')]
     : ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')];
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import type { MetadataStore, Principal } from '@coldchain/store';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { BROKER_STATS_TOPIC, canPublish, canSubscribe, canUseClientId } from './acl.js';
+import { createEmitter } from './emitter.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Spool } from './spool.js';
@@ -55,6 +56,12 @@ export interface ColdchainBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Messages routed at once. Aedes also uses it to size each connection's listener limit. With
+ * thousands of devices the default of 100 kept the emitter's queue long.
+ */
+const ROUTING_CONCURRENCY = 2000;
+
 type AuthError = Error & { returnCode: number };
 const authError = (message: string, returnCode: number): AuthError =>
   Object.assign(new Error(message), { returnCode });
@@ -81,10 +88,9 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   const aedes = await Aedes.createBroker({
     ...(opts.persistence ? { persistence: opts.persistence } : {}),
     heartbeatInterval: 60_000,
-    // Messages routed at once. Past it mqemitter queues them in an array it shifts from the front
-    // (O(n) per message); with thousands of devices the default of 100 made that queue long and
-    // the shift a tenth of the broker's CPU.
-    concurrency: 2000,
+    // Messages routed at once (Aedes' default is 100); the rest wait in the emitter's queue.
+    mq: createEmitter(ROUTING_CONCURRENCY),
+    concurrency: ROUTING_CONCURRENCY,
     drainTimeout: 30_000,
     // Device ids may be up to 64 characters (DESIGN.md §2); MQTT 3.1.1 allows longer client ids.
     maxClientsIdLength: 128,

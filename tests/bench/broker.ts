@@ -412,7 +412,7 @@ function printReport(
   console.log(
     `coldchain: per-device rate limit lifted (MQTT_RATE_PER_SEC=${UNLIMITED_RATE.MQTT_RATE_PER_SEC}, ` +
       `MQTT_RATE_BURST=${UNLIMITED_RATE.MQTT_RATE_BURST}) to measure raw capacity; every QoS 1 telemetry ` +
-      'message is written to the SQLite spool before its PUBACK and deleted on the ingest PUBACK.',
+      'message is appended to the spool log before its PUBACK and marked removed on the ingest PUBACK.',
   );
   console.log(
     'Mosquitto: password_file (sha512-pbkdf2) + acl_file with the same rules, persistence false, ' +

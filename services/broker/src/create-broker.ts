@@ -6,6 +6,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { BROKER_STATS_TOPIC, canPublish, canSubscribe, canUseClientId } from './acl.js';
 import { createEmitter } from './emitter.js';
+import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Spool } from './spool.js';
@@ -29,6 +30,10 @@ export interface BrokerStats {
   messagesAcked: number;
   /** Device messages acknowledged to the device but not yet by the ingest. */
   spoolDepth: number;
+  /** Device messages accepted and waiting to be routed to subscribers. */
+  routingBacklog: number;
+  /** Devices the broker has stopped reading from until that backlog shrinks. */
+  devicesHeld: number;
   refusals: Partial<Record<RefusalReason, number>>;
 }
 
@@ -40,6 +45,11 @@ export interface BrokerOptions {
   maxPacketBytes: number;
   /** Per-device publish rate limit. */
   rateLimit: { ratePerSec: number; burst: number };
+  /**
+   * Device messages waiting to be routed before the broker stops reading from devices that send
+   * more; it reads again at a quarter of it (see `createInflowGate`). Default 20,000.
+   */
+  routingHighWater?: number;
   /** How often broker statistics go to `$SYS/coldchain/broker/stats` (retained); 0: never. */
   statsIntervalMs: number;
   /** Aedes persistence; the default keeps sessions and retained messages in memory. */
@@ -85,11 +95,21 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     log.warn({ reason, ...fields }, message);
   };
 
+  const mq = createEmitter(ROUTING_CONCURRENCY);
+  const gate = createInflowGate({
+    backlog: () => (mq as unknown as { length: number }).length,
+    highWater: opts.routingHighWater ?? 20_000,
+    lowWater: Math.floor((opts.routingHighWater ?? 20_000) / 4),
+    onHold: (backlog) =>
+      log.warn({ backlog }, 'routing backlog at its limit: holding back devices until subscribers catch up'),
+    onRelease: (devices, backlog) => log.info({ devices, backlog }, 'routing backlog down: devices resumed'),
+  });
+  const pausable = new WeakMap<object, Pausable>();
   const aedes = await Aedes.createBroker({
     ...(opts.persistence ? { persistence: opts.persistence } : {}),
     heartbeatInterval: 60_000,
     // Messages routed at once (Aedes' default is 100); the rest wait in the emitter's queue.
-    mq: createEmitter(ROUTING_CONCURRENCY),
+    mq,
     concurrency: ROUTING_CONCURRENCY,
     drainTimeout: 30_000,
     // Device ids may be up to 64 characters (DESIGN.md §2); MQTT 3.1.1 allows longer client ids.
@@ -144,6 +164,8 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
           return done(new Error('rate limit exceeded'));
         }
         counters.messagesIn++;
+        const reads = pausable.get(client.conn);
+        if (reads) gate.admit(reads);
         const kind = parseDeviceTopic(topic)?.kind;
         if (packet.qos > 0 && (kind === 'telemetry' || kind === 'events')) {
           // Aedes writes the PUBACK once this calls back: only after the spool has committed.
@@ -180,7 +202,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   aedes.on('ack', (packet, client) => {
     const who = principals.get(client);
     if (!packet || !('topic' in packet) || who?.kind !== 'service' || who.role !== 'ingest') return;
-    spool.remove(packet.topic, packet.payload as Buffer);
+    spool.remove(packet.payload as Buffer);
     counters.messagesAcked++;
   });
 
@@ -228,6 +250,8 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     const who = principals.get(client);
     log.debug({ clientId: client.id }, 'client disconnected');
     if (who?.kind !== 'device') return;
+    const reads = pausable.get(client.conn);
+    if (reads) gate.forget(reads);
     counters.devicesOnline--;
     limiter.forget(who.deviceId);
     // The status goes offline whether or not the device left a will; unless a newer connection of
@@ -250,6 +274,8 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     messagesOut: counters.messagesOut,
     messagesAcked: counters.messagesAcked,
     spoolDepth: spool.depth(),
+    routingBacklog: (mq as unknown as { length: number }).length,
+    devicesHeld: gate.held(),
     refusals: { ...refusals },
   });
 
@@ -282,12 +308,14 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
           err.message,
         ),
       );
+      pausable.set(guarded, pausableReads(guarded));
       aedes.handle(guarded, req);
     },
     stats,
     close() {
       closing ??= (async () => {
         clearInterval(statsTimer);
+        gate.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
       })();
       return closing;

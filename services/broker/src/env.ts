@@ -21,6 +21,7 @@ const EnvSchema = z
     MQTT_RATE_PER_SEC: z.coerce.number().positive().default(50),
     MQTT_RATE_BURST: z.coerce.number().int().positive().default(500),
     BROKER_SPOOL_SYNC: z.enum(['normal', 'full']).default('normal'),
+    BROKER_ROUTING_HIGH_WATER: z.coerce.number().int().min(1).default(20_000),
     BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -43,7 +44,9 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir,
     metadataFile: join(dataDir, 'metadata.db'),
-    spoolFile: join(dataDir, 'broker-spool.db'),
+    spoolDir: join(dataDir, 'broker-spool'),
+    /** Where releases before the log-structured spool kept it (SQLite); imported once at start. */
+    legacySpoolFile: join(dataDir, 'broker-spool.db'),
     host: e.MQTT_HOST,
     port: e.MQTT_PORT,
     wsPort: e.MQTT_WS_PORT,
@@ -53,6 +56,7 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
     rateLimit: { ratePerSec: e.MQTT_RATE_PER_SEC, burst: e.MQTT_RATE_BURST },
     spoolSync: e.BROKER_SPOOL_SYNC,
     statsIntervalMs: e.BROKER_STATS_INTERVAL_MS,
+    routingHighWater: e.BROKER_ROUTING_HIGH_WATER,
     logLevel: e.LOG_LEVEL,
   };
 }

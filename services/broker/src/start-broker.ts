@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type ColdchainBroker, createBroker } from './create-broker.js';
 import type { BrokerEnv } from './env.js';
 import { memoryPersistenceWithIndexedOutgoing } from './indexed-outgoing.js';
+import { importLegacySpool } from './legacy-spool.js';
 import { listenTcp, listenWebSocket } from './listeners.js';
 import { createSpool } from './spool.js';
 
@@ -24,7 +25,14 @@ export async function startBroker(
   deps: { store?: MetadataStore } = {},
 ): Promise<RunningBroker> {
   const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
-  const spool = createSpool({ file: env.spoolFile, sync: env.spoolSync });
+  const spool = createSpool({
+    dir: env.spoolDir,
+    sync: env.spoolSync,
+    onDamage: (d) => log.warn(d, 'spool: skipped a damaged record and the rest of its segment'),
+  });
+  const imported = await importLegacySpool(env.legacySpoolFile, spool);
+  if (imported > 0)
+    log.info({ messages: imported, file: env.legacySpoolFile }, 'imported the old SQLite spool');
   const broker = await createBroker({
     store,
     spool,
@@ -32,6 +40,7 @@ export async function startBroker(
     maxPacketBytes: env.maxPacketBytes,
     rateLimit: env.rateLimit,
     statsIntervalMs: env.statsIntervalMs,
+    routingHighWater: env.routingHighWater,
     persistence: memoryPersistenceWithIndexedOutgoing(),
   });
   const tcp = await listenTcp(broker, { host: env.host, port: env.port, tls: env.tls });

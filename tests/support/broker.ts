@@ -31,9 +31,14 @@ export async function startBrokerProcess(
   });
 }
 
-/** Restarts a broker on the same ports and data folder (after a kill or stop). */
-export async function restartBrokerProcess(dataDir: string, previous: BrokerProcess): Promise<BrokerProcess> {
+/** Restarts a broker on the same ports and data folder (after a kill or stop); `env` as at its start. */
+export async function restartBrokerProcess(
+  dataDir: string,
+  previous: BrokerProcess,
+  env: Record<string, string> = {},
+): Promise<BrokerProcess> {
   return startBrokerProcess(dataDir, {
+    ...env,
     MQTT_PORT: String(previous.port),
     MQTT_WS_PORT: String(previous.wsPort),
   });

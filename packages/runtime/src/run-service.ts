@@ -10,7 +10,7 @@ export interface RunServiceOptions<E extends { logLevel: string }> {
 
 /**
  * A service's `main`: configuration is read once and a bad value stops the process with exit code
- * 2 and the message; a signal runs the service's orderly shutdown, then exits (1 if it failed).
+ * 2 and the message; a failed start logs why and exits 1; a signal runs the service's orderly shutdown, then exits (1 if it failed).
  */
 export async function runService<E extends { logLevel: string }>(opts: RunServiceOptions<E>): Promise<void> {
   let env: E;
@@ -21,7 +21,14 @@ export async function runService<E extends { logLevel: string }>(opts: RunServic
     process.exit(2);
   }
   const log = pino({ name: opts.name, level: env.logLevel });
-  const running = await opts.start(env, log);
+  let running: { close(): Promise<void> };
+  try {
+    running = await opts.start(env, log);
+  } catch (err) {
+    // A dependency that is not there (a database, a port in use): one clear line, exit code 1.
+    log.fatal({ err }, `could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'shutting down');

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { formatDeviceTopic, parseDeviceTopic } from '@coldchain/schema';
+import { formatDeviceTopic, parseDeviceTopic, STATUS_TOPIC_FILTER } from '@coldchain/schema';
 import type { MetadataStore, Principal } from '@coldchain/store';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -59,6 +59,12 @@ export interface BrokerOptions {
 
 export interface ColdchainBroker {
   readonly aedes: Aedes;
+  /**
+   * Publishes `offline` (retained) for every device whose retained status still says `online`:
+   * at start no device is connected to this broker yet, so such a status is left from before a
+   * crash (with a persistence that outlives the process). Resolves with how many it corrected.
+   */
+  markStaleStatusOffline(): Promise<number>;
   /** Serves one client connection (TCP socket, TLS socket or WebSocket stream). */
   handle(conn: Duplex, req?: IncomingMessage): void;
   stats(): BrokerStats;
@@ -202,7 +208,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   aedes.on('ack', (packet, client) => {
     const who = principals.get(client);
     if (!packet || !('topic' in packet) || who?.kind !== 'service' || who.role !== 'ingest') return;
-    spool.remove(packet.payload as Buffer);
+    spool.remove(packet.topic, packet.payload as Buffer);
     counters.messagesAcked++;
   });
 
@@ -300,6 +306,25 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   let closing: Promise<void> | undefined;
   return {
     aedes,
+    async markStaleStatusOffline() {
+      const { persistence } = aedes as unknown as {
+        persistence: {
+          createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
+        };
+      };
+      let corrected = 0;
+      for await (const packet of persistence.createRetainedStreamCombi([STATUS_TOPIC_FILTER])) {
+        const deviceId = parseDeviceTopic(packet.topic)?.deviceId;
+        if (!deviceId || String(packet.payload) !== 'online') continue;
+        const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
+          deviceId
+        ];
+        if (current) continue;
+        publishStatus(deviceId, 'offline');
+        corrected++;
+      }
+      return corrected;
+    },
     handle(conn, req) {
       const guarded = guardConnection(conn, opts.maxPacketBytes, (err) =>
         refuse(

@@ -21,6 +21,8 @@ const EnvSchema = z
     MQTT_RATE_PER_SEC: z.coerce.number().positive().default(50),
     MQTT_RATE_BURST: z.coerce.number().int().positive().default(500),
     BROKER_SPOOL_SYNC: z.enum(['normal', 'full']).default('normal'),
+    BROKER_PERSISTENCE: z.enum(['memory', 'redis']).default('memory'),
+    BROKER_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     BROKER_ROUTING_HIGH_WATER: z.coerce.number().int().min(1).default(20_000),
     BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,6 +59,8 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
     spoolSync: e.BROKER_SPOOL_SYNC,
     statsIntervalMs: e.BROKER_STATS_INTERVAL_MS,
     routingHighWater: e.BROKER_ROUTING_HIGH_WATER,
+    persistence: e.BROKER_PERSISTENCE,
+    redisUrl: e.BROKER_REDIS_URL,
     logLevel: e.LOG_LEVEL,
   };
 }

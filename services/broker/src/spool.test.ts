@@ -44,7 +44,7 @@ describe('spool', () => {
       ['t/b', b],
       ['t/c', c],
     ]);
-    spool.remove(b);
+    spool.remove('t/b', b);
     expect(spool.depth()).toBe(2);
     spool = reopen(spool);
     expect(contents(spool)).toEqual([
@@ -58,12 +58,33 @@ describe('spool', () => {
     const spool = createSpool({ dir });
     const first = Buffer.from('same');
     await add(spool, 't', first);
-    spool.remove(Buffer.from('same'));
+    spool.remove('t', Buffer.from('same'));
     expect(spool.depth()).toBe(1);
-    spool.remove(first);
+    spool.remove('t', first);
     expect(spool.depth()).toBe(0);
-    spool.remove(first);
+    spool.remove('t', first);
     expect(spool.depth()).toBe(0);
+    spool.close();
+  });
+
+  it('with matchContent, also removes by topic and bytes, one copy per acknowledgement', async () => {
+    let spool = createSpool({ dir, matchContent: true });
+    await addAll(spool, [
+      ['t/a', Buffer.from('twice')],
+      ['t/a', Buffer.from('twice')],
+      ['t/b', Buffer.from('twice')],
+    ]);
+    spool.remove('t/a', Buffer.from('twice'));
+    expect(contents(spool)).toEqual([
+      ['t/a', 'twice'],
+      ['t/b', 'twice'],
+    ]);
+    spool.remove('t/c', Buffer.from('twice'));
+    expect(spool.depth()).toBe(2);
+    spool = reopen(spool, { matchContent: true });
+    spool.remove('t/b', Buffer.from('twice'));
+    spool = reopen(spool, { matchContent: true });
+    expect(contents(spool)).toEqual([['t/a', 'twice']]);
     spool.close();
   });
 
@@ -75,7 +96,7 @@ describe('spool', () => {
     ]);
     spool = reopen(spool);
     const [first] = spool.all();
-    spool.remove((first as { payload: Buffer }).payload);
+    spool.remove('t', (first as { payload: Buffer }).payload);
     spool = reopen(spool);
     expect(contents(spool)).toEqual([['t', '2']]);
     spool.close();
@@ -136,14 +157,14 @@ describe('spool', () => {
     const straggler = payloads[0] as Buffer;
     for (const p of payloads) {
       await add(spool, 't/x', p);
-      if (p !== straggler) spool.remove(p);
+      if (p !== straggler) spool.remove('t/x', p);
     }
     await turn();
     expect(segmentFiles().length).toBeLessThanOrEqual(2);
     expect(contents(spool)).toEqual([['t/x', straggler.toString()]]);
     spool = reopen(spool, { segmentBytes: 2_000 });
     expect(contents(spool)).toEqual([['t/x', straggler.toString()]]);
-    spool.remove((spool.all()[0] as { payload: Buffer }).payload);
+    spool.remove('t/x', (spool.all()[0] as { payload: Buffer }).payload);
     spool = reopen(spool);
     expect(spool.depth()).toBe(0);
     spool.close();
@@ -173,7 +194,7 @@ describe('spool', () => {
             } else if (step.op === 'remove' && model.length > 0) {
               const [gone] = model.splice(step.pick % model.length, 1);
               const held = spool.all().find((m) => m.topic === gone?.topic);
-              spool.remove(held?.payload ?? Buffer.alloc(0));
+              spool.remove(gone?.topic ?? '', held?.payload ?? Buffer.alloc(0));
               await turn();
             } else if (step.op === 'reopen') {
               spool = reopen(spool, { segmentBytes: 100 });

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import {
   closeSync,
   fdatasyncSync,
@@ -35,10 +36,11 @@ export interface Spool {
   add(topic: string, payload: Buffer, done: (err?: Error) => void): void;
   /**
    * Forgets a spooled message, found by its payload: the very Buffer given to `add` or returned by
-   * `all` (Aedes hands the same Buffer through routing to the ingest's acknowledgement). A Buffer
-   * that was never spooled is ignored.
+   * `all` (Aedes hands the same Buffer through routing to the ingest's acknowledgement). With
+   * `matchContent`, a message with the same topic and bytes is forgotten when the Buffer is
+   * another one. A message that was never spooled is ignored.
    */
-  remove(payload: Buffer): void;
+  remove(topic: string, payload: Buffer): void;
   /** The messages still spooled, oldest first. */
   all(): SpooledMessage[];
   depth(): number;
@@ -53,6 +55,11 @@ export interface SpoolOptions {
   sync?: 'normal' | 'full';
   /** A segment is closed and a new one begun past this size. */
   segmentBytes?: number;
+  /**
+   * Also find messages to remove by topic and content, for an Aedes persistence that stores
+   * packets elsewhere (Redis) and hands back copies: costs a SHA-256 per add and per remove.
+   */
+  matchContent?: boolean;
   /** Told about records skipped when reading the segments at start (a torn tail after power loss). */
   onDamage?: (detail: { file: string; offset: number; reason: string }) => void;
 }
@@ -125,6 +132,29 @@ export function createSpool(opts: SpoolOptions): Spool {
     if (known.length === 0) idOf.delete(payload);
     return id;
   };
+  // Topic and content digest → ids, oldest first (only with `matchContent`).
+  const byContent = new Map<string, number[]>();
+  const contentKey = (topic: string, payload: Buffer) => `${topic}\0${hash('sha256', payload, 'base64')}`;
+  const index = (e: Entry) => {
+    if (!opts.matchContent) return;
+    const key = contentKey(e.topic, e.payload);
+    const ids = byContent.get(key);
+    if (ids) ids.push(e.id);
+    else byContent.set(key, [e.id]);
+  };
+  const unindex = (e: Entry) => {
+    if (!opts.matchContent) return;
+    const key = contentKey(e.topic, e.payload);
+    const ids = byContent.get(key);
+    const at = ids?.indexOf(e.id) ?? -1;
+    if (!ids || at < 0) return;
+    ids.splice(at, 1);
+    if (ids.length === 0) byContent.delete(key);
+  };
+  const byTopicAndContent = (topic: string, payload: Buffer): Entry | undefined => {
+    const id = byContent.get(contentKey(topic, payload))?.[0];
+    return id === undefined ? undefined : live.get(id);
+  };
   const segments = new Map<number, Segment>();
   let nextId = 1;
 
@@ -151,6 +181,7 @@ export function createSpool(opts: SpoolOptions): Spool {
   for (const e of carried) {
     live.set(e.id, e);
     remember(e.payload, e.id);
+    index(e);
   }
   if (carried.length > 0) writeRecords(carried, []);
   for (const n of found) unlinkSync(segmentFile(dir, n));
@@ -268,6 +299,7 @@ export function createSpool(opts: SpoolOptions): Spool {
       for (const { entry } of a) {
         live.delete(entry.id);
         forget(entry.payload);
+        unindex(entry);
       }
     }
     if (!error) {
@@ -291,18 +323,25 @@ export function createSpool(opts: SpoolOptions): Spool {
       const entry: Entry = { id: nextId++, topic, payload, segment: 0 };
       live.set(entry.id, entry);
       remember(payload, entry.id);
+      index(entry);
       adds.push({ entry, done });
       schedule();
     },
-    remove(payload) {
+    remove(topic, payload) {
       if (closed) return;
+      let entry: Entry | undefined;
       const id = forget(payload);
-      if (id === undefined) return;
-      const entry = live.get(id);
-      live.delete(id);
-      const segment = entry ? segments.get(entry.segment) : undefined;
+      if (id !== undefined) entry = live.get(id);
+      else if (opts.matchContent) {
+        entry = byTopicAndContent(topic, payload);
+        if (entry) forget(entry.payload);
+      }
+      if (!entry) return;
+      live.delete(entry.id);
+      unindex(entry);
+      const segment = segments.get(entry.segment);
       if (segment) segment.live--;
-      removes.push(id);
+      removes.push(entry.id);
       schedule();
     },
     all: () => [...live.values()].map(({ id, topic, payload }) => ({ id, topic, payload })),

@@ -1,10 +1,11 @@
 import { createSqliteStore, type MetadataStore } from '@coldchain/store';
+import type { AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
 import { type ColdchainBroker, createBroker } from './create-broker.js';
 import type { BrokerEnv } from './env.js';
-import { memoryPersistenceWithIndexedOutgoing } from './indexed-outgoing.js';
 import { importLegacySpool } from './legacy-spool.js';
 import { listenTcp, listenWebSocket } from './listeners.js';
+import { createPersistence } from './persistence.js';
 import { createSpool } from './spool.js';
 
 export interface RunningBroker {
@@ -25,9 +26,11 @@ export async function startBroker(
   deps: { store?: MetadataStore } = {},
 ): Promise<RunningBroker> {
   const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
+  const persistence = await createPersistence(env.persistence, { redisUrl: env.redisUrl });
   const spool = createSpool({
     dir: env.spoolDir,
     sync: env.spoolSync,
+    matchContent: persistence.copiesPackets,
     onDamage: (d) => log.warn(d, 'spool: skipped a damaged record and the rest of its segment'),
   });
   const imported = await importLegacySpool(env.legacySpoolFile, spool);
@@ -41,8 +44,10 @@ export async function startBroker(
     rateLimit: env.rateLimit,
     statsIntervalMs: env.statsIntervalMs,
     routingHighWater: env.routingHighWater,
-    persistence: memoryPersistenceWithIndexedOutgoing(),
+    persistence: persistence.aedes as AedesOptions['persistence'],
   });
+  const stale = await broker.markStaleStatusOffline();
+  if (stale > 0) log.info({ devices: stale }, 'devices left online by an earlier broker run marked offline');
   const tcp = await listenTcp(broker, { host: env.host, port: env.port, tls: env.tls });
   const ws = await listenWebSocket(broker, {
     host: env.host,
@@ -50,7 +55,13 @@ export async function startBroker(
     maxPacketBytes: env.maxPacketBytes,
   });
   log.info(
-    { port: tcp.port, wsPort: ws.port, tls: Boolean(env.tls), spooled: spool.depth() },
+    {
+      port: tcp.port,
+      wsPort: ws.port,
+      tls: Boolean(env.tls),
+      persistence: persistence.kind,
+      spooled: spool.depth(),
+    },
     `broker listening on ${env.tls ? 'mqtts' : 'mqtt'}://${env.host}:${tcp.port} and ws://${env.host}:${ws.port}`,
   );
   let closing: Promise<void> | undefined;
@@ -65,6 +76,7 @@ export async function startBroker(
         const listeners = Promise.all([tcp.close(), ws.close()].map((p) => p.catch(() => {})));
         await broker.close();
         await listeners;
+        await persistence.close();
         spool.close();
         if (!deps.store) store.close();
       })();

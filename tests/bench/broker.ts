@@ -4,6 +4,7 @@
 //
 //   pnpm bench:broker [--devices 1000] [--seconds 10] [--warmup 3] [--window 10]
 //                     [--idle 10000] [--workers 2] [--concurrency 100] [--profile DIR]
+//                     [--persistence memory|redis]
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type Credentials, provision } from '../support/broker.js';
 import { until } from '../support/mqtt.js';
+import { startRedis } from '../support/redis.js';
 import { type BrokerUnderTest, startColdchainBroker } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
 import { type IngestSubscriber, subscribeAsIngest } from './ingest-subscriber.js';
@@ -91,7 +93,23 @@ async function main() {
     const dataDir = join(workDir, `coldchain-${++runs}`);
     cpSync(join(workDir, 'metadata'), dataDir, { recursive: true });
     const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
-    return startColdchainBroker(dataDir, UNLIMITED_RATE, nodeArgs);
+    if (args.persistence === 'memory') return startColdchainBroker(dataDir, UNLIMITED_RATE, nodeArgs);
+    // A fresh Redis per run, stopped with the broker.
+    const redis = await startRedis();
+    const forgetRedis = onCleanup(() => redis.stop());
+    const broker = await startColdchainBroker(
+      dataDir,
+      { ...UNLIMITED_RATE, BROKER_PERSISTENCE: 'redis', BROKER_REDIS_URL: redis.url },
+      nodeArgs,
+    );
+    return {
+      ...broker,
+      async stop() {
+        await broker.stop();
+        await redis.stop();
+        forgetRedis();
+      },
+    };
   };
 
   const throughput: Partial<Record<BrokerName, ThroughputResult>> = {};
@@ -412,7 +430,8 @@ function printReport(
   console.log(
     `coldchain: per-device rate limit lifted (MQTT_RATE_PER_SEC=${UNLIMITED_RATE.MQTT_RATE_PER_SEC}, ` +
       `MQTT_RATE_BURST=${UNLIMITED_RATE.MQTT_RATE_BURST}) to measure raw capacity; every QoS 1 telemetry ` +
-      'message is appended to the spool log before its PUBACK and marked removed on the ingest PUBACK.',
+      'message is appended to the spool log before its PUBACK and marked removed on the ingest PUBACK; ' +
+      `Aedes persistence: ${args.persistence === 'redis' ? 'Redis (aedes-persistence-redis, a local redis-server)' : 'memory'}.`,
   );
   console.log(
     'Mosquitto: password_file (sha512-pbkdf2) + acl_file with the same rules, persistence false, ' +
@@ -515,6 +534,12 @@ function deadlineMs(): number {
   return (120 + provisionS + 2 * (throughputS + idleS)) * 1000;
 }
 
+function persistenceArg(value: string): 'memory' | 'redis' {
+  if (value === 'memory' || value === 'redis') return value;
+  console.error(`--persistence must be memory or redis, got ${value}`);
+  process.exit(2);
+}
+
 function readArgs() {
   const { values } = parseArgs({
     options: {
@@ -526,6 +551,7 @@ function readArgs() {
       workers: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '100' },
       profile: { type: 'string' },
+      persistence: { type: 'string', default: 'memory' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -537,7 +563,9 @@ function readArgs() {
   --idle N         idle devices for the memory measurement, 0 to skip (10000)
   --workers N      load worker processes holding the device clients (2)
   --concurrency N  connects in flight per worker (100)
-  --profile DIR    write a V8 CPU profile of our broker per run into DIR (open in Chrome DevTools)`);
+  --profile DIR    write a V8 CPU profile of our broker per run into DIR (open in Chrome DevTools)
+  --persistence P  our broker's Aedes persistence: memory (default) or redis (a throwaway
+                   redis-server per run)`);
     process.exit(0);
   }
   const int = (flag: string, value: string, min: number) => {
@@ -557,6 +585,7 @@ function readArgs() {
     workers: int('workers', values.workers, 1),
     concurrency: int('concurrency', values.concurrency, 1),
     profile: values.profile ? resolve(values.profile) : undefined,
+    persistence: persistenceArg(values.persistence),
   };
 }
 

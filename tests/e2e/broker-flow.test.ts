@@ -17,6 +17,7 @@ const DEVICES = 20;
 const PER_DEVICE = 2_500;
 const MESSAGES = DEVICES * PER_DEVICE;
 const PAYLOAD = Buffer.alloc(200, 'x');
+const OFFLINE_QUEUE_MAX = 50;
 const deviceIds = Array.from({ length: DEVICES }, (_, i) => `flood-${i + 1}`);
 
 interface Stats {
@@ -41,6 +42,7 @@ describe('flow control from a slow ingest back to the devices', () => {
     });
     broker = await startBrokerProcess(dataDir, {
       BROKER_ROUTING_HIGH_WATER: String(HIGH_WATER),
+      BROKER_OFFLINE_QUEUE_MAX: String(OFFLINE_QUEUE_MAX),
       BROKER_STATS_INTERVAL_MS: '50',
       MQTT_RATE_PER_SEC: '1000000',
       MQTT_RATE_BURST: '1000000',
@@ -114,5 +116,45 @@ describe('flow control from a slow ingest back to the devices', () => {
     await until(() => stats?.devicesHeld === 0 && stats.spoolDepth === 0, 5_000, 'the hold to be lifted');
     expect(received).toBe(MESSAGES);
     expect(stats?.routingBacklog).toBe(0);
+  });
+
+  it("keeps an absent ingest's backlog on disk past BROKER_OFFLINE_QUEUE_MAX and hands it all over on its return", async () => {
+    const ingest = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest });
+    await ingest.subscribeAsync('coldchain/v1/devices/+/telemetry', { qos: 1 });
+    await ingest.endAsync();
+
+    const api = await connect(broker.url, { clientId: 'api:parking', ...creds.api });
+    clients.push(api);
+    let stats: (Stats & { spoolParked: number }) | undefined;
+    api.on('message', (_t, payload) => {
+      stats = JSON.parse(payload.toString()) as typeof stats;
+    });
+    await api.subscribeAsync(STATS_TOPIC, { qos: 0 });
+
+    const id = deviceIds[0] as string;
+    const device = await connect(broker.url, { clientId: id, ...creds[id] });
+    clients.push(device);
+    const sent = 1_000;
+    await Promise.all(
+      Array.from({ length: sent }, (_, seq) =>
+        device.publishAsync(`coldchain/v1/devices/${id}/telemetry`, JSON.stringify({ seq }), { qos: 1 }),
+      ),
+    );
+    // All acknowledged to the device; the session holds the first 50 in memory, the rest are on disk only.
+    await until(
+      () => stats?.spoolDepth === sent && stats.spoolParked === sent - OFFLINE_QUEUE_MAX,
+      5_000,
+      `${sent - OFFLINE_QUEUE_MAX} parked of ${sent} spooled`,
+    );
+
+    // The ingest comes back with its session and does not subscribe again: it still gets everything.
+    const back = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest });
+    clients.push(back);
+    const seqs = new Set<number>();
+    back.on('message', (_t, payload) => {
+      seqs.add((JSON.parse(payload.toString()) as { seq: number }).seq);
+    });
+    await until(() => seqs.size === sent, 20_000, `all ${sent} messages at the returning ingest`);
+    await until(() => stats?.spoolDepth === 0 && stats.spoolParked === 0, 5_000, 'an empty spool');
   });
 });

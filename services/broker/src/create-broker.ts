@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDeviceTopic, parseDeviceTopic, STATUS_TOPIC_FILTER } from '@coldchain/schema';
 import type { MetadataStore, Principal } from '@coldchain/store';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { BROKER_STATS_TOPIC, canPublish, canSubscribe, canUseClientId } from './acl.js';
 import { createEmitter } from './emitter.js';
+import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -30,6 +32,8 @@ export interface BrokerStats {
   messagesAcked: number;
   /** Device messages acknowledged to the device but not yet by the ingest. */
   spoolDepth: number;
+  /** Of those, how many wait on disk only, for the ingest to come back. */
+  spoolParked: number;
   /** Device messages accepted and waiting to be routed to subscribers. */
   routingBacklog: number;
   /** Devices the broker has stopped reading from until that backlog shrinks. */
@@ -50,6 +54,11 @@ export interface BrokerOptions {
    * more; it reads again at a quarter of it (see `createInflowGate`). Default 20,000.
    */
   routingHighWater?: number;
+  /**
+   * Messages a disconnected ingest's session queues in memory (with the in-memory persistence)
+   * before further ones wait on disk only, in the spool. Default 10,000.
+   */
+  offlineQueueMax?: number;
   /** How often broker statistics go to `$SYS/coldchain/broker/stats` (retained); 0: never. */
   statsIntervalMs: number;
   /** Aedes persistence; the default keeps sessions and retained messages in memory. */
@@ -77,6 +86,8 @@ export interface ColdchainBroker {
  * thousands of devices the default of 100 kept the emitter's queue long.
  */
 const ROUTING_CONCURRENCY = 2000;
+/** Spooled messages replayed at once. */
+const REPLAY_BATCH = 500;
 
 type AuthError = Error & { returnCode: number };
 const authError = (message: string, returnCode: number): AuthError =>
@@ -94,7 +105,10 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   const limiter = createRateLimiter(opts.rateLimit);
   const counters = { messagesIn: 0, messagesOut: 0, messagesAcked: 0, devicesOnline: 0 };
   const refusals: Partial<Record<RefusalReason, number>> = {};
-  let replayedSpool = false;
+  /** Whether an ingest has subscribed to device telemetry in this broker run. */
+  let ingestSubscribed = false;
+  /** Client ids the ingest account has connected with. */
+  const ingestClientIds = new Set<string>();
 
   const refuse = (reason: RefusalReason, fields: Record<string, unknown>, message: string) => {
     refusals[reason] = (refusals[reason] ?? 0) + 1;
@@ -102,10 +116,12 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   };
 
   const mq = createEmitter(ROUTING_CONCURRENCY);
+  const routingBacklog = () => (mq as unknown as { length: number }).length;
+  const lowWater = Math.floor((opts.routingHighWater ?? 20_000) / 4);
   const gate = createInflowGate({
-    backlog: () => (mq as unknown as { length: number }).length,
+    backlog: routingBacklog,
     highWater: opts.routingHighWater ?? 20_000,
-    lowWater: Math.floor((opts.routingHighWater ?? 20_000) / 4),
+    lowWater,
     onHold: (backlog) =>
       log.warn({ backlog }, 'routing backlog at its limit: holding back devices until subscribers catch up'),
     onRelease: (devices, backlog) => log.info({ devices, backlog }, 'routing backlog down: devices resumed'),
@@ -175,8 +191,14 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         const kind = parseDeviceTopic(topic)?.kind;
         if (packet.qos > 0 && (kind === 'telemetry' || kind === 'events')) {
           // Aedes writes the PUBACK once this calls back: only after the spool has committed.
-          return spool.add(topic, packet.payload as Buffer, (err) => {
-            if (!err) return done(null);
+          const payload = packet.payload as Buffer;
+          return spool.add(topic, payload, (err) => {
+            if (!err) {
+              // Before the ingest has subscribed in this broker run nothing will take the message
+              // from Aedes: it waits on disk for the replay, not in memory.
+              if (!ingestSubscribed) spool.park(payload);
+              return done(null);
+            }
             // No PUBACK then: the device keeps the message and sends it again.
             refuse('spool_failed', { clientId: client.id, err }, 'could not spool message');
             done(new Error('spool unavailable'));
@@ -212,22 +234,69 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     counters.messagesAcked++;
   });
 
-  aedes.on('subscribe', (subscriptions, client) => {
-    const who = principals.get(client);
-    if (replayedSpool || who?.kind !== 'service' || who.role !== 'ingest') return;
-    if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
-    replayedSpool = true;
-    const pending = spool.all();
-    if (pending.length === 0) return;
-    log.info({ messages: pending.length }, 'replaying spooled device messages to the ingest');
-    for (const m of pending) {
-      aedes.publish(
-        { cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, retain: false, dup: false },
-        (err) => {
-          if (err) log.error({ err, topic: m.topic }, 'replay failed');
-        },
-      );
+  // Spooled messages parked on disk (see `Spool`) go to the ingest once it is connected and
+  // subscribed: in batches, each after the last has been routed and the router's queue is short,
+  // so a large spool neither floods memory nor starves live traffic.
+  const ingestOnline = new Set<Client>();
+  let pumping = false;
+  const pumpParked = async () => {
+    if (pumping || !ingestSubscribed) return;
+    pumping = true;
+    let replayed = 0;
+    try {
+      while (spool.parked() > 0 && ingestOnline.size > 0 && !aedes.closed) {
+        const batch = spool.unpark(REPLAY_BATCH);
+        if (replayed === 0)
+          log.info(
+            { messages: spool.parked() + batch.length },
+            'replaying spooled device messages to the ingest',
+          );
+        await Promise.all(
+          batch.map(
+            (m) =>
+              new Promise<void>((resolve) =>
+                aedes.publish(
+                  { cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, retain: false, dup: false },
+                  (err) => {
+                    if (err) log.error({ err, topic: m.topic }, 'replay failed');
+                    resolve();
+                  },
+                ),
+              ),
+          ),
+        );
+        replayed += batch.length;
+        while (routingBacklog() > lowWater && !aedes.closed) await sleep(10);
+      }
+    } finally {
+      pumping = false;
     }
+    if (replayed > 0) log.info({ messages: replayed, stillParked: spool.parked() }, 'replay done');
+  };
+  const isIngest = (client: Client) => {
+    const who = principals.get(client);
+    return who?.kind === 'service' && who.role === 'ingest';
+  };
+
+  aedes.on('subscribe', (subscriptions, client) => {
+    if (!isIngest(client)) return;
+    if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
+    ingestSubscribed = true;
+    ingestOnline.add(client);
+    void pumpParked();
+  });
+
+  // A disconnected ingest's queue in Aedes (in memory) stops growing past `offlineQueueMax`: the
+  // spool already has each message on disk, so it lets go of it and replays it on the return.
+  const clients = () => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  (opts.persistence as { setOverflow?: (o: OutgoingOverflow) => void } | undefined)?.setOverflow?.({
+    maxQueued: opts.offlineQueueMax ?? 10_000,
+    isConnected: (clientId) =>
+      Boolean((clients()[clientId] as { connected?: boolean } | undefined)?.connected),
+    park: (clientId, packet) => {
+      if (!ingestClientIds.has(clientId) || !Buffer.isBuffer(packet.payload)) return false;
+      return spool.park(packet.payload);
+    },
   });
 
   const publishStatus = (deviceId: string, status: 'online' | 'offline') =>
@@ -246,6 +315,14 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   aedes.on('clientReady', (client) => {
     const who = principals.get(client);
     log.debug({ clientId: client.id }, 'client connected');
+    if (isIngest(client)) {
+      ingestClientIds.add(client.id);
+      // Back with its session (clean: false): what was parked while it was away follows its queue.
+      if (ingestSubscribed) {
+        ingestOnline.add(client);
+        void pumpParked();
+      }
+    }
     if (who?.kind === 'device') {
       counters.devicesOnline++;
       publishStatus(who.deviceId, 'online');
@@ -253,6 +330,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
 
   aedes.on('clientDisconnect', (client) => {
+    ingestOnline.delete(client);
     const who = principals.get(client);
     log.debug({ clientId: client.id }, 'client disconnected');
     if (who?.kind !== 'device') return;
@@ -280,7 +358,8 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     messagesOut: counters.messagesOut,
     messagesAcked: counters.messagesAcked,
     spoolDepth: spool.depth(),
-    routingBacklog: (mq as unknown as { length: number }).length,
+    routingBacklog: routingBacklog(),
+    spoolParked: spool.parked(),
     devicesHeld: gate.held(),
     refusals: { ...refusals },
   });

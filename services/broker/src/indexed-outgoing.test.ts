@@ -42,4 +42,31 @@ describe('the indexed outgoing queue', () => {
       /no such packet/,
     );
   });
+
+  it("offers a disconnected client's messages past the bound to be parked, and queues what is declined", async () => {
+    const persistence = memoryPersistenceWithIndexedOutgoing();
+    const store = persistence as unknown as Store;
+    const parked: Array<[string, number]> = [];
+    let connected = false;
+    persistence.setOverflow({
+      maxQueued: 2,
+      isConnected: () => connected,
+      park: (clientId, p) => {
+        parked.push([clientId, p.brokerCounter as number]);
+        return p.brokerCounter !== 5;
+      },
+    });
+    for (const n of [1, 2, 3, 4, 5]) await store.outgoingEnqueueCombi([{ clientId: 'ingest' }], packet(n));
+    // 3 and 4 were parked; 5 was declined, so it is queued.
+    expect(parked).toEqual([
+      ['ingest', 3],
+      ['ingest', 4],
+      ['ingest', 5],
+    ]);
+    expect(await drain(store.outgoingStream({ id: 'ingest' }))).toEqual([1, 2, 5]);
+    // A connected client's queue is never cut short.
+    connected = true;
+    await store.outgoingEnqueueCombi([{ clientId: 'ingest' }], packet(6));
+    expect(await drain(store.outgoingStream({ id: 'ingest' }))).toEqual([1, 2, 5, 6]);
+  });
 });

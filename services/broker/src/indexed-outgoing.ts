@@ -11,6 +11,17 @@ interface QueuedPacket {
   brokerId?: string;
   brokerCounter?: number;
   messageId?: number;
+  topic?: string;
+  payload?: unknown;
+}
+
+/** Lets a client's queue stop growing in memory while the client is away. */
+export interface OutgoingOverflow {
+  /** Queued messages of a disconnected client past which `park` is offered each new one. */
+  maxQueued: number;
+  isConnected(clientId: string): boolean;
+  /** Takes a message off the queue's hands (true), or declines and it is queued anyway (false). */
+  park(clientId: string, packet: QueuedPacket): boolean;
 }
 
 interface ClientRef {
@@ -34,9 +45,14 @@ interface OutgoingStore {
  * broker's packet identity, with a second Map from MQTT message id to that key: enqueue, update
  * and clear are O(1), and `outgoingStream` still replays in order after a reconnect.
  *
+ * With `setOverflow`, a disconnected client's queue stops growing past a bound: the broker parks
+ * further messages elsewhere (the spool, on disk) and publishes them again when the client is back.
+ *
  * Everything else (subscriptions, retained messages, wills, incoming QoS 2) stays aedes-persistence's.
  */
-export function memoryPersistenceWithIndexedOutgoing(): object {
+export function memoryPersistenceWithIndexedOutgoing(): object & {
+  setOverflow(overflow: OutgoingOverflow): void;
+} {
   const persistence = memory();
   const inner = (persistence as unknown as { asyncPersistence: OutgoingStore }).asyncPersistence;
   const Packet = memory.Packet;
@@ -50,8 +66,19 @@ export function memoryPersistenceWithIndexedOutgoing(): object {
     return q;
   };
   const keyOf = (p: QueuedPacket) => `${p.brokerId}:${p.brokerCounter}`;
+  let overflow: OutgoingOverflow | undefined;
   const enqueue = (clientId: string, packet: QueuedPacket) => {
-    queueOf(clientId).byKey.set(keyOf(packet), new Packet(packet));
+    const q = queueOf(clientId);
+    // Only a disconnected client's queue: a connected one's holds what is in flight to it, which
+    // Aedes updates and clears by message id.
+    if (
+      overflow &&
+      q.byKey.size >= overflow.maxQueued &&
+      !overflow.isConnected(clientId) &&
+      overflow.park(clientId, packet)
+    )
+      return;
+    q.byKey.set(keyOf(packet), new Packet(packet));
   };
 
   inner.outgoingEnqueue = async (sub, packet) => enqueue(sub.clientId, packet);
@@ -84,5 +111,9 @@ export function memoryPersistenceWithIndexedOutgoing(): object {
     return queued;
   };
   inner.outgoingStream = (client) => Readable.from([...(queues.get(client.id)?.byKey.values() ?? [])]);
-  return persistence;
+  return Object.assign(persistence, {
+    setOverflow(o: OutgoingOverflow) {
+      overflow = o;
+    },
+  });
 }

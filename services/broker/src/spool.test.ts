@@ -95,7 +95,8 @@ describe('spool', () => {
       ['t', Buffer.from('2')],
     ]);
     spool = reopen(spool);
-    const [first] = spool.all();
+    expect(spool.parked()).toBe(2);
+    const [first] = spool.unpark(1);
     spool.remove('t', (first as { payload: Buffer }).payload);
     spool = reopen(spool);
     expect(contents(spool)).toEqual([['t', '2']]);
@@ -157,53 +158,111 @@ describe('spool', () => {
     const straggler = payloads[0] as Buffer;
     for (const p of payloads) {
       await add(spool, 't/x', p);
-      if (p !== straggler) spool.remove('t/x', p);
+      // Parked, so compaction has to read it back from its segment.
+      if (p === straggler) expect(spool.park(p)).toBe(true);
+      else spool.remove('t/x', p);
     }
     await turn();
     expect(segmentFiles().length).toBeLessThanOrEqual(2);
     expect(contents(spool)).toEqual([['t/x', straggler.toString()]]);
     spool = reopen(spool, { segmentBytes: 2_000 });
     expect(contents(spool)).toEqual([['t/x', straggler.toString()]]);
-    spool.remove('t/x', (spool.all()[0] as { payload: Buffer }).payload);
+    spool.remove('t/x', (spool.unpark(1)[0] as { payload: Buffer }).payload);
     spool = reopen(spool);
     expect(spool.depth()).toBe(0);
     spool.close();
   });
 
-  it('matches a model under any sequence of adds, removes and reopens', async () => {
+  it('parks held messages on disk and reads them back, across reopens', async () => {
+    let spool = createSpool({ dir });
+    const held = [Buffer.from('one'), Buffer.from('two'), Buffer.from('three')];
+    await addAll(
+      spool,
+      held.map((p) => ['t', p]),
+    );
+    expect(spool.park(Buffer.from('one'))).toBe(false);
+    expect(spool.park(held[0] as Buffer)).toBe(true);
+    expect(spool.park(held[0] as Buffer)).toBe(false);
+    expect(spool.park(held[2] as Buffer)).toBe(true);
+    expect([spool.depth(), spool.parked()]).toEqual([3, 2]);
+    // A parked message is no longer found by its old Buffer.
+    spool.remove('t', held[0] as Buffer);
+    expect(spool.depth()).toBe(3);
+    const back = spool.unpark(1);
+    expect(back.map((m) => m.payload.toString())).toEqual(['one']);
+    spool.remove('t', (back[0] as { payload: Buffer }).payload);
+    expect([spool.depth(), spool.parked()]).toEqual([2, 1]);
+    spool = reopen(spool);
+    expect([spool.depth(), spool.parked()]).toEqual([2, 2]);
+    expect(spool.unpark(10).map((m) => m.payload.toString())).toEqual(['two', 'three']);
+    expect(spool.unpark(10)).toEqual([]);
+    spool.close();
+  });
+
+  it('keeps a message held until its group is written', () => {
+    const spool = createSpool({ dir });
+    const pending = Buffer.from('pending');
+    spool.add('t', pending, () => {});
+    expect(spool.park(pending)).toBe(false);
+    spool.close();
+  });
+
+  it('matches a model under any sequence of adds, removes, parks, unparks and reopens', async () => {
+    type Op =
+      | { op: 'add'; payload: Uint8Array }
+      | { op: 'remove' | 'park'; pick: number }
+      | { op: 'unpark'; max: number }
+      | { op: 'reopen' };
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.oneof(
             fc.record({ op: fc.constant('add' as const), payload: fc.uint8Array({ maxLength: 64 }) }),
             fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
+            fc.record({ op: fc.constant('park' as const), pick: fc.nat() }),
+            fc.record({ op: fc.constant('unpark' as const), max: fc.integer({ min: 1, max: 4 }) }),
             fc.constant({ op: 'reopen' as const }),
-          ),
-          { minLength: 10, maxLength: 60, size: 'large' },
+          ) as fc.Arbitrary<Op>,
+          { minLength: 10, maxLength: 80, size: 'large' },
         ),
         async (ops) => {
           rmSync(dir, { recursive: true, force: true });
           let spool = createSpool({ dir, segmentBytes: 100 });
-          const model: Array<{ topic: string; payload: Buffer }> = [];
+          // The model: every spooled message, and the Buffer the broker holds it by (none: parked).
+          const model: Array<{ topic: string; bytes: string; held?: Buffer }> = [];
           let n = 0;
           for (const step of ops) {
+            const heldOnes = model.filter((m) => m.held);
             if (step.op === 'add') {
-              const message = { topic: `t/${n++}`, payload: Buffer.from(step.payload) };
-              await add(spool, message.topic, message.payload);
-              model.push(message);
-            } else if (step.op === 'remove' && model.length > 0) {
-              const [gone] = model.splice(step.pick % model.length, 1);
-              const held = spool.all().find((m) => m.topic === gone?.topic);
-              spool.remove(gone?.topic ?? '', held?.payload ?? Buffer.alloc(0));
+              const message = { topic: `t/${n++}`, bytes: Buffer.from(step.payload).toString('hex') };
+              const payload = Buffer.from(step.payload);
+              await add(spool, message.topic, payload);
+              model.push({ ...message, held: payload });
+            } else if (step.op === 'remove' && heldOnes.length > 0) {
+              const gone = heldOnes[step.pick % heldOnes.length] as (typeof model)[number];
+              spool.remove(gone.topic, gone.held as Buffer);
+              model.splice(model.indexOf(gone), 1);
               await turn();
+            } else if (step.op === 'park' && heldOnes.length > 0) {
+              const parked = heldOnes[step.pick % heldOnes.length] as (typeof model)[number];
+              expect(spool.park(parked.held as Buffer)).toBe(true);
+              parked.held = undefined;
+            } else if (step.op === 'unpark') {
+              for (const m of spool.unpark(step.max)) {
+                const entry = model.find((x) => !x.held && x.topic === m.topic);
+                expect(entry?.bytes).toBe(m.payload.toString('hex'));
+                if (entry) entry.held = m.payload;
+              }
             } else if (step.op === 'reopen') {
               spool = reopen(spool, { segmentBytes: 100 });
+              for (const m of model) m.held = undefined;
             }
             expect(spool.depth()).toBe(model.length);
+            expect(spool.parked()).toBe(model.filter((m) => !m.held).length);
           }
           spool = reopen(spool, { segmentBytes: 100 });
           expect(spool.all().map((m) => [m.topic, m.payload.toString('hex')])).toEqual(
-            model.map((m) => [m.topic, m.payload.toString('hex')]),
+            model.map((m) => [m.topic, m.bytes]),
           );
           spool.close();
         },

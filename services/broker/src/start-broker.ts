@@ -44,6 +44,7 @@ export async function startBroker(
     rateLimit: env.rateLimit,
     statsIntervalMs: env.statsIntervalMs,
     routingHighWater: env.routingHighWater,
+    offlineQueueMax: env.offlineQueueMax,
     persistence: persistence.aedes as AedesOptions['persistence'],
   });
   const stale = await broker.markStaleStatusOffline();

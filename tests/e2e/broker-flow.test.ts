@@ -148,12 +148,13 @@ describe('flow control from a slow ingest back to the devices', () => {
     );
 
     // The ingest comes back with its session and does not subscribe again: it still gets everything.
-    const back = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest });
-    clients.push(back);
     const seqs = new Set<number>();
-    back.on('message', (_t, payload) => {
-      seqs.add((JSON.parse(payload.toString()) as { seq: number }).seq);
-    });
+    const back = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest }, (c) =>
+      c.on('message', (_t, payload) => {
+        seqs.add((JSON.parse(payload.toString()) as { seq: number }).seq);
+      }),
+    );
+    clients.push(back);
     await until(() => seqs.size === sent, 20_000, `all ${sent} messages at the returning ingest`);
     await until(() => stats?.spoolDepth === 0 && stats.spoolParked === 0, 5_000, 'an empty spool');
   });

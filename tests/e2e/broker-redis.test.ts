@@ -84,13 +84,14 @@ describe('the broker with Redis persistence (BROKER_PERSISTENCE=redis)', () => {
     broker = await restartBrokerProcess(dataDir, broker, env);
 
     // The session is back: without subscribing again, the ingest receives what was queued for it.
-    const back = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest });
-    clients.push(back);
     const received: number[] = [];
-    back.on('message', (_t, payload) => {
-      const seq = seqOf(payload);
-      if (seq !== undefined) received.push(seq);
-    });
+    const back = await connect(broker.url, { clientId: 'ingest', clean: false, ...creds.ingest }, (c) =>
+      c.on('message', (_t, payload) => {
+        const seq = seqOf(payload);
+        if (seq !== undefined) received.push(seq);
+      }),
+    );
+    clients.push(back);
     await until(() => received.length >= 5, 10_000, 'the five queued messages');
     expect([...received].sort()).toEqual([1, 2, 3, 4, 5]);
 

@@ -1,9 +1,18 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
-/** Connects an mqtt.js client; rejects with the broker's refusal (CONNACK return code) if any. */
-export function connect(url: string, opts: IClientOptions): Promise<MqttClient> {
+/**
+ * Connects an mqtt.js client; rejects with the broker's refusal (CONNACK return code) if any.
+ * `setup` runs before the connection opens: a client resuming a session must listen for messages
+ * there, since the broker sends the queued ones right behind the CONNACK.
+ */
+export function connect(
+  url: string,
+  opts: IClientOptions,
+  setup?: (client: MqttClient) => void,
+): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+    setup?.(client);
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);

@@ -269,6 +269,8 @@ interface IdleResult {
   failed: number;
   unexpectedCloses: number;
   connectsPerSec: number;
+  /** All devices dropped at once and connecting again to the same broker. */
+  reconnectsPerSec: number;
   baselineRssMb: number;
   rssMb: number;
   peakRssMb: number;
@@ -294,19 +296,21 @@ async function measureIdle(
         `${devices.length.toLocaleString('en-US')} devices from ${workers} worker processes, ` +
         `${args.concurrency} connects in flight per worker`,
     );
-    fleet = await connectFleet({
-      url: broker.url,
-      devices,
-      workers,
-      concurrencyPerWorker: args.concurrency,
-      connectTimeoutMs: 30_000,
-      deadlineMs: 120_000 + devices.length * 20,
-      onProgress: (c) =>
-        say(
-          `${tag}: ${c.connected}/${devices.length} connected, ${c.connectFailed} failed, ` +
-            `broker RSS ${mb(sampleProcess(broker.pid).rssKb).toFixed(0)} MB`,
-        ),
-    });
+    const connectAll = (what: string) =>
+      connectFleet({
+        url: broker.url,
+        devices,
+        workers,
+        concurrencyPerWorker: args.concurrency,
+        connectTimeoutMs: 30_000,
+        deadlineMs: 120_000 + devices.length * 20,
+        onProgress: (c) =>
+          say(
+            `${tag}: ${c.connected}/${devices.length} ${what}, ${c.connectFailed} failed, ` +
+              `broker RSS ${mb(sampleProcess(broker.pid).rssKb).toFixed(0)} MB`,
+          ),
+      });
+    fleet = await connectAll('connected');
     const connectSeconds = fleet.connectSeconds;
     await sleep(IDLE_SETTLE_MS);
     const settled = sampleProcess(broker.pid);
@@ -315,7 +319,16 @@ async function measureIdle(
       `${tag}: ${counts.connected} connected in ${connectSeconds.toFixed(1)} s; ` +
         `broker RSS ${mb(settled.rssKb).toFixed(0)} MB after ${IDLE_SETTLE_MS / 1000} s idle`,
     );
+    // A network drop: every device gone at once, then all of them back at the same broker.
+    await fleet.stop();
+    fleet = undefined;
+    await sleep(1_000);
+    say(`${tag}: all devices dropped; reconnecting them to the same broker`);
+    fleet = await connectAll('reconnected');
+    const reconnects = fleet.counts().connected;
+    say(`${tag}: ${reconnects} reconnected in ${fleet.connectSeconds.toFixed(1)} s`);
     return {
+      reconnectsPerSec: reconnects / fleet.connectSeconds,
       devices: devices.length,
       connected: counts.connected,
       failed: counts.connectFailed,
@@ -412,6 +425,11 @@ function printReport(
         metric: 'connects/s (incl. password check)',
         coldchain: ci?.connectsPerSec,
         mosquitto: mi?.connectsPerSec,
+      },
+      {
+        metric: 'reconnects/s after all devices dropped',
+        coldchain: ci?.reconnectsPerSec,
+        mosquitto: mi?.reconnectsPerSec,
       },
     );
   }
@@ -530,7 +548,7 @@ function describeMachine(): string {
 function deadlineMs(): number {
   const provisionS = Math.max(args.devices, args.idle) * 0.01;
   const throughputS = 60 + args.devices * 0.02 + args.warmup + args.seconds + DRAIN_TIMEOUT_MS / 1000;
-  const idleS = args.idle > 0 ? 60 + args.idle * 0.02 : 0;
+  const idleS = args.idle > 0 ? 60 + args.idle * 0.04 : 0;
   return (120 + provisionS + 2 * (throughputS + idleS)) * 1000;
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (
@@ -46,4 +46,41 @@ export async function verifySecret(secret: string | Buffer, stored: string): Pro
     p: Number(p),
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A verifier of secrets against stored hashes that remembers what it has verified. */
+export interface SecretVerifier {
+  verify(secret: string | Buffer, stored: string): Promise<boolean>;
+}
+
+/**
+ * `verifySecret` with a memory of secrets it has accepted: when a device reconnects with the
+ * secret that already matched the same stored hash, an HMAC-SHA-256 under a random per-process
+ * key (microseconds) replaces the scrypt run (about a millisecond of a thread-pool thread), so a
+ * reconnect storm after a network drop is not held back by hashing. Keyed by the stored hash,
+ * so a rotated secret or a re-provisioned device never matches an old entry; a wrong secret is
+ * never remembered and always costs scrypt. What is kept is useless without the process's key.
+ * Oldest entries go first past `maxEntries`.
+ */
+export function createSecretVerifier(
+  opts: { maxEntries?: number; slow?: (secret: string | Buffer, stored: string) => Promise<boolean> } = {},
+): SecretVerifier {
+  const maxEntries = opts.maxEntries ?? 100_000;
+  const slow = opts.slow ?? verifySecret;
+  const key = randomBytes(32);
+  const accepted = new Map<string, Buffer>();
+  const mac = (secret: string | Buffer) => createHmac('sha256', key).update(secret).digest();
+  return {
+    async verify(secret, stored) {
+      const seen = accepted.get(stored);
+      const tag = mac(secret);
+      if (seen && timingSafeEqual(seen, tag)) return true;
+      const ok = await slow(secret, stored);
+      if (ok) {
+        if (accepted.size >= maxEntries) accepted.delete(accepted.keys().next().value as string);
+        accepted.set(stored, tag);
+      }
+      return ok;
+    },
+  };
 }

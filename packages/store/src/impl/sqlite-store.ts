@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { generateSecret, hashSecret, verifySecret } from '../credentials.js';
+import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
 import type { Alert, AlertStatus, CustodyLeg, Shipment, WebhookDelivery } from '../domain-records.js';
 import type {
   DeadLetter,
@@ -187,6 +187,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     })();
   }
 
+  // Reconnects with an already verified secret skip scrypt (see createSecretVerifier).
+  const secrets = createSecretVerifier();
   const stmt = {
     insertDevice: db.prepare(
       'INSERT INTO devices (id, name, kind, secret_hash, created_at_ms) VALUES (@id, @name, @kind, @hash, @at)',
@@ -300,13 +302,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     async verifyCredentials(username, secret): Promise<Principal | null> {
       const service = stmt.service.get(username) as { role: ServiceRole; secret_hash: string } | undefined;
       if (service) {
-        return (await verifySecret(secret, service.secret_hash))
+        return (await secrets.verify(secret, service.secret_hash))
           ? { kind: 'service', id: username, role: service.role }
           : null;
       }
       const device = stmt.deviceHash.get(username) as { secret_hash: string } | undefined;
       if (!device) return null;
-      return (await verifySecret(secret, device.secret_hash)) ? { kind: 'device', deviceId: username } : null;
+      return (await secrets.verify(secret, device.secret_hash))
+        ? { kind: 'device', deviceId: username }
+        : null;
     },
 
     createShipment(input) {

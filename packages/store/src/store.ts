@@ -73,6 +73,8 @@ export interface MetadataStore {
   legsOfShipment(shipmentId: string): CustodyLeg[];
   /** Every leg a device measured, whatever its time (backlogs arrive late). */
   legsOfDevice(deviceId: string): CustodyLeg[];
+  /** Legs not yet handed over (`toMs` null), of every shipment. */
+  openLegs(): CustodyLeg[];
 
   /** Creates the alert for this key, or updates its excursion fields; status is never reopened. */
   upsertAlert(input: AlertInput): AlertUpsert;

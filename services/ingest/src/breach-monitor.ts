@@ -27,6 +27,11 @@ export interface BreachMonitorDeps {
   now?: () => number;
   /** How long a device's custody legs are cached. */
   legCacheMs?: number;
+  /**
+   * How long the engine state of a handed-over leg stays in memory after its last reading; a late
+   * backlog for it afterwards rebuilds the state from InfluxDB, as after a restart. Default 10 min.
+   */
+  closedLegIdleMs?: number;
 }
 
 export interface BreachMonitor {
@@ -36,6 +41,8 @@ export interface BreachMonitor {
   tick(): Promise<void>;
   /** Resolves when every queued evaluation has finished. */
   idle(): Promise<void>;
+  /** Legs whose engine state is in memory. */
+  legsInMemory(): number;
 }
 
 /** The engine judges the product temperature where there is one (DESIGN.md §4), else the air. */
@@ -68,8 +75,9 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const { store, profiles, log } = deps;
   const now = deps.now ?? Date.now;
   const legCacheMs = deps.legCacheMs ?? 2_000;
-  /** Engine state per custody leg, built on first touch (see `evaluate`). */
-  const states = new Map<number, EngineState>();
+  const closedLegIdleMs = deps.closedLegIdleMs ?? 10 * 60_000;
+  /** Engine state per custody leg, built on first touch (see `evaluate`), and when it was last used. */
+  const states = new Map<number, { state: EngineState; touchedMs: number }>();
   const queues = new Map<number, Promise<void>>();
   const legCache = new Map<string, { legs: CustodyLeg[]; atMs: number }>();
 
@@ -149,7 +157,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const evaluate = (leg: CustodyLeg, batch: EngineReading[]) =>
     enqueue(leg.id, async () => {
       const profile = profileOfLeg(leg);
-      let state = states.get(leg.id);
+      let state = states.get(leg.id)?.state;
       let readings = batch;
       if (!state) {
         // First touch since start: the leg's stored history and this batch are folded together, so
@@ -158,9 +166,9 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         // If InfluxDB cannot be read, nothing is kept and the next message of the leg tries again.
         const stored = await deps.history(leg.deviceId, leg.fromMs, leg.toMs ?? now() + 60_000);
         state = createEngineState();
-        states.set(leg.id, state);
         readings = [...stored, ...batch];
       }
+      states.set(leg.id, { state, touchedMs: now() });
       const result = foldIn(state, readings, profile, legWindow(leg), now());
       applyChanges(leg, result.changes);
     });
@@ -177,13 +185,20 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       }
     },
     async tick() {
-      for (const shipment of store.listShipments()) {
-        for (const leg of store.legsOfShipment(shipment.id)) {
-          if (leg.toMs === null) evaluate(leg, []);
-        }
+      const open = new Set<number>();
+      for (const leg of store.openLegs()) {
+        open.add(leg.id);
+        evaluate(leg, []);
       }
       await this.idle();
+      // A handed-over leg's state grows with every reading it had: once nothing has come for it a
+      // while, it goes, and a late backlog rebuilds it from InfluxDB.
+      for (const [legId, { touchedMs }] of states) {
+        if (!open.has(legId) && !queues.has(legId) && now() - touchedMs > closedLegIdleMs)
+          states.delete(legId);
+      }
     },
+    legsInMemory: () => states.size,
     async idle() {
       while (queues.size > 0) await Promise.all([...queues.values()]);
     },

@@ -28,7 +28,11 @@ export function createMetrics(): IngestMetrics {
   };
 }
 
-export function renderPrometheus(m: IngestMetrics, journal: JournalStats): string {
+export function renderPrometheus(
+  m: IngestMetrics,
+  journal: JournalStats,
+  breaches: { legsInMemory: number } = { legsInMemory: 0 },
+): string {
   const lines = [
     '# TYPE coldchain_ingest_received_total counter',
     `coldchain_ingest_received_total ${m.received}`,
@@ -54,6 +58,8 @@ export function renderPrometheus(m: IngestMetrics, journal: JournalStats): strin
     `coldchain_ingest_journal_segments ${journal.segments}`,
     '# TYPE coldchain_ingest_write_lag_ms gauge',
     `coldchain_ingest_write_lag_ms ${m.lastWriteLagMs}`,
+    '# TYPE coldchain_breach_legs_in_memory gauge',
+    `coldchain_breach_legs_in_memory ${breaches.legsInMemory}`,
   ];
   return `${lines.join('\n')}\n`;
 }

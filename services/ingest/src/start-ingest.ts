@@ -110,7 +110,7 @@ export async function startIngest(
     if (req.url === '/metrics') {
       res
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(renderPrometheus(metrics, journal.stats()));
+        .end(renderPrometheus(metrics, journal.stats(), { legsInMemory: breaches.legsInMemory() }));
     } else if (req.url === '/healthz') {
       res
         .writeHead(200, { 'content-type': 'application/json' })

@@ -102,6 +102,8 @@ const MIGRATIONS: string[] = [
      updated_at_ms INTEGER NOT NULL
    );
    CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, updated_at_ms);`,
+  // The breach monitor's timer looks at open legs only.
+  'CREATE INDEX custody_legs_open ON custody_legs (from_ms) WHERE to_ms IS NULL;',
 ];
 
 const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
@@ -222,6 +224,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     getLeg: db.prepare('SELECT * FROM custody_legs WHERE id = ?'),
     legsOfShipment: db.prepare('SELECT * FROM custody_legs WHERE shipment_id = ? ORDER BY from_ms, id'),
     legsOfDevice: db.prepare('SELECT * FROM custody_legs WHERE device_id = ? ORDER BY from_ms, id'),
+    openLegs: db.prepare('SELECT * FROM custody_legs WHERE to_ms IS NULL ORDER BY from_ms, id'),
     alertByKey: db.prepare('SELECT * FROM alerts WHERE key = ?'),
     alertById: db.prepare('SELECT * FROM alerts WHERE id = ?'),
     insertAlert: db.prepare(
@@ -341,6 +344,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(toLeg),
     legsOfDevice: (deviceId) =>
       (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(toLeg),
+    openLegs: () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(toLeg),
 
     upsertAlert(input) {
       return db.transaction(() => {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The interoperability tests and the broker benchmark use Mosquitto's clients and broker, and the
-# broker's Redis persistence test a Redis server, from Debian's packages. Installs them when
-# missing (needs root or passwordless sudo).
+# broker's Redis persistence test a Redis server, and the TLS test makes its certificate with the
+# openssl command, all from Debian's packages. Installs them when missing (needs root or
+# passwordless sudo).
 set -euo pipefail
 missing=()
 command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
 [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v openssl >/dev/null || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "[setup] installing ${missing[*]} from Debian's packages"
 SUDO=""

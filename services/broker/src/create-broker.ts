@@ -86,6 +86,8 @@ export interface ColdchainBroker {
  * thousands of devices the default of 100 kept the emitter's queue long.
  */
 const ROUTING_CONCURRENCY = 2000;
+/** How long `close` waits for routing to finish before it disconnects everyone. */
+const CLOSE_DRAIN_MS = 2_000;
 /** Spooled messages replayed at once. */
 const REPLAY_BATCH = 500;
 
@@ -127,6 +129,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     onRelease: (devices, backlog) => log.info({ devices, backlog }, 'routing backlog down: devices resumed'),
   });
   const pausable = new WeakMap<object, Pausable>();
+  const connections = new Set<Pausable>();
   const aedes = await Aedes.createBroker({
     ...(opts.persistence ? { persistence: opts.persistence } : {}),
     heartbeatInterval: 60_000,
@@ -412,7 +415,10 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
           err.message,
         ),
       );
-      pausable.set(guarded, pausableReads(guarded));
+      const reads = pausableReads(guarded);
+      pausable.set(guarded, reads);
+      connections.add(reads);
+      guarded.once('close', () => connections.delete(reads));
       aedes.handle(guarded, req);
     },
     stats,
@@ -420,6 +426,12 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
       closing ??= (async () => {
         clearInterval(statsTimer);
         gate.close();
+        // Finish what is in flight before disconnecting: read nothing more, let the spool write
+        // what it has (its PUBACKs go out) and the router hand over what it holds, for a while.
+        for (const reads of connections) reads.pause();
+        const deadline = Date.now() + CLOSE_DRAIN_MS;
+        await sleep(10);
+        while (routingBacklog() > 0 && Date.now() < deadline) await sleep(10);
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
       })();
       return closing;

@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSecretVerifier, generateSecret, hashSecret, verifySecret } from './credentials.js';
 
@@ -46,5 +47,20 @@ describe('createSecretVerifier', () => {
     expect(calls.n).toBe(3);
     expect(await verifier.verify(secrets[0] as string, stored[0] as string)).toBe(true);
     expect(calls.n).toBe(4);
+  });
+});
+
+describe('hashSecret and verifySecret', () => {
+  it('verify hashes made with other scrypt parameters (each hash carries its own)', async () => {
+    const secret = generateSecret();
+    const salt = randomBytes(16);
+    const older = ['scrypt', 1024, 8, 1, salt.toString('base64url')]
+      .concat(scryptSync(secret, salt, 32, { N: 1024, r: 8, p: 1 }).toString('base64url'))
+      .join('$');
+    expect(await verifySecret(secret, older)).toBe(true);
+    expect(await verifySecret(`${secret}x`, older)).toBe(false);
+    const current = await hashSecret(secret);
+    expect(current).toMatch(/^scrypt\$256\$8\$1\$/);
+    expect(await verifySecret(secret, current)).toBe(true);
   });
 });

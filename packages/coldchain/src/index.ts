@@ -21,9 +21,11 @@ export {
 } from './profile.js';
 export type { Reading } from './reading.js';
 export {
+  canIngest,
   createEngineState,
   type EngineOptions,
   type EngineState,
   type IngestResult,
   ingest,
+  trimHistory,
 } from './streaming-engine.js';

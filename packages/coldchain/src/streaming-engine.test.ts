@@ -7,7 +7,14 @@ import type { Excursion } from './excursion.js';
 import { applyExcursionChanges, type ExcursionChange } from './excursion-changes.js';
 import { type Profile, ProfileSchema } from './profile.js';
 import type { Reading } from './reading.js';
-import { createEngineState, type EngineState, ingest } from './streaming-engine.js';
+import {
+  canIngest,
+  createEngineState,
+  type EngineState,
+  type IngestResult,
+  ingest,
+  trimHistory,
+} from './streaming-engine.js';
 import { at, excursion, testLeg as leg, MIN, testProfile as profile, T0, temps } from './test-fixtures.js';
 
 const changeTypes = (changes: readonly ExcursionChange[]) => changes.map((c) => [c.type, c.excursion.key]);
@@ -232,6 +239,54 @@ describe('ingest: streaming equals batch', () => {
       { numRuns: 150 },
     );
   }, 60_000);
+
+  it('stays exact after trimming its oldest readings, for every batch it still takes', () => {
+    const taken = { trimmedAndTaken: 0, refused: 0 };
+    fc.assert(
+      fc.property(
+        arbitraryDelivery,
+        fc.nat({ max: 40 }),
+        ({ checkpointEvery, profile, window, calls }, keep) => {
+          let state = createEngineState({ checkpointEvery });
+          const seen: Reading[] = [];
+          return calls.every((call) => {
+            seen.push(...call.batch);
+            let result: IngestResult;
+            if (canIngest(state, call.batch, profile, window)) {
+              if (state.floorMs != null && call.batch.length > 0) taken.trimmedAndTaken++;
+              result = ingest(state, call.batch, profile, window, call.nowMs);
+            } else {
+              // What the ingest does then: build the state again from every reading of the leg.
+              taken.refused++;
+              state = createEngineState({ checkpointEvery });
+              result = ingest(state, seen, profile, window, call.nowMs);
+            }
+            const { changes: _, ...streamed } = result;
+            trimHistory(state, keep);
+            if (call.restart) state = JSON.parse(JSON.stringify(state));
+            return isDeepStrictEqual(streamed, evaluate(seen, profile, window, call.nowMs));
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Both ways were taken: the property is not vacuous.
+    expect(taken.trimmedAndTaken).toBeGreaterThan(100);
+    expect(taken.refused).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('refuses, after trimming, a reading older than those kept, and a changed leg', () => {
+    const state = createEngineState({ checkpointEvery: 2 });
+    ingest(state, temps(5, [5, 5, 5, 5, 5, 5]), profile, leg);
+    expect(trimHistory(state, 3)).toBe(2);
+    expect(state.history).toHaveLength(4);
+    expect(canIngest(state, temps(5, [5], 35), profile, leg)).toBe(true);
+    // Between the last dropped reading (5 min) and the first kept one (10 min): still in order.
+    expect(canIngest(state, temps(5, [5], 6), profile, leg)).toBe(true);
+    expect(canIngest(state, temps(5, [9], 5), profile, leg)).toBe(false);
+    expect(canIngest(state, [], profile, { ...leg, endMs: at(60) })).toBe(false);
+    expect(() => ingest(state, temps(5, [9], 5), profile, leg)).toThrow(/trimmed/);
+  });
 
   it('emits changes that replay to the current excursions', () => {
     fc.assert(

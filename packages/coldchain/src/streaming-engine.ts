@@ -30,6 +30,11 @@ export interface EngineState {
   closed: Excursion[];
   /** The excursions as of the last call, by key: what the next call's changes are relative to. */
   reported: Record<string, Excursion>;
+  /**
+   * Set once `trimHistory` has dropped old readings: the earliest event time the state can still take
+   * a reading at. Older readings, or another leg or profile, need the whole history (`canIngest`).
+   */
+  floorMs?: number | null;
 }
 
 export interface IngestResult extends Evaluation {
@@ -58,6 +63,7 @@ export function createEngineState(options: EngineOptions = {}): EngineState {
     checkpoints: [],
     closed: [],
     reported: {},
+    floorMs: null,
   };
 }
 
@@ -75,6 +81,9 @@ export function ingest(
 ): IngestResult {
   const { rules, fingerprint } = compileProfile(profile);
   const fromMs = evaluatedFrom(window, rules.settleMs);
+  if (!canIngest(state, batch, profile, window)) {
+    throw new Error('the state was trimmed past this batch or leg: build it again from the whole history');
+  }
   let fold = prepare(state, rules, fingerprint, window, fromMs);
 
   const readings = sortReadings(batch.filter((r) => isEvaluated(r.tsMs, window, fromMs)));
@@ -90,6 +99,56 @@ export function ingest(
   const changes = diffExcursions(state.reported, result.excursions);
   applyExcursionChanges(state.reported, changes);
   return { asOfMs: at.asOfMs, legEnded: at.legEnded, ...result, changes };
+}
+
+/**
+ * Whether `ingest` can take this batch: always, unless `trimHistory` dropped readings that it would
+ * need — a reading older than the kept ones, or a changed leg or profile, which re-folds from the start.
+ */
+export function canIngest(
+  state: EngineState,
+  batch: readonly Reading[],
+  profile: Profile,
+  window: EvaluationWindow,
+): boolean {
+  const floorMs = state.floorMs;
+  if (floorMs === undefined || floorMs === null) return true;
+  const { rules, fingerprint } = compileProfile(profile);
+  const basis = state.basis;
+  if (
+    basis === null ||
+    basis.profile !== fingerprint ||
+    basis.startMs !== window.startMs ||
+    basis.endMs !== (window.endMs ?? null)
+  ) {
+    return false;
+  }
+  const fromMs = evaluatedFrom(window, rules.settleMs);
+  return !batch.some((r) => r.tsMs < floorMs && isEvaluated(r.tsMs, window, fromMs));
+}
+
+/**
+ * Bounds the state's memory: drops the oldest readings in whole checkpoint blocks, keeping at least
+ * `keep` (and always the newest), with the snapshots before them. The fold already holds what they contributed (runs,
+ * budgets, statistics), so every later evaluation stays exact; only a reading older than the kept
+ * ones cannot be placed any more (`canIngest` says so). Returns how many readings were dropped.
+ */
+export function trimHistory(state: EngineState, keep: number): number {
+  const fold = state.fold;
+  if (fold === null || fold.index !== state.history.length) return 0;
+  // The newest reading always stays: an evaluation without a clock is made as of it.
+  const blocks = Math.floor(Math.max(0, state.history.length - Math.max(keep, 1)) / state.checkpointEvery);
+  if (blocks === 0) return 0;
+  const drop = blocks * state.checkpointEvery;
+  const lastDropped = state.history[drop - 1]!;
+  state.history.splice(0, drop);
+  // `checkpoints[k]` was the fold after k × checkpointEvery readings; it now starts at the first kept one.
+  state.checkpoints.splice(0, blocks);
+  for (const checkpoint of state.checkpoints) checkpoint.index -= drop;
+  fold.index -= drop;
+  // A reading between the last dropped and the first kept one still folds in the right order.
+  state.floorMs = lastDropped.tsMs + 1;
+  return drop;
 }
 
 /** The fold state to continue from; starts over when the profile or the leg changed. */

@@ -98,4 +98,66 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     expect(store.listAlerts({ shipmentId: 'S1' })).toHaveLength(1);
     store.close();
   });
+
+  it('trims a long open leg, and rebuilds it from history only for a backlog older than it keeps', async () => {
+    const t0 = Date.UTC(2026, 10, 2, 0, 0, 0);
+    let clock = t0;
+    const now = () => clock;
+    const store = createSqliteStore({ file: ':memory:', now });
+    const stored: EngineReading[] = [];
+    let historyCalls = 0;
+    const monitor = createBreachMonitor({
+      store,
+      profiles,
+      history: async (_deviceId, fromMs, toMs) => {
+        historyCalls++;
+        return stored.filter((r) => r.tsMs >= fromMs && r.tsMs < toMs);
+      },
+      sinks: [],
+      log: pino({ level: 'silent' }),
+      now,
+      trimAbove: 300,
+      trimKeep: 100,
+    });
+    const send = (readings: Reading[]) => {
+      stored.push(...readings.map(toEngineReading));
+      monitor.accept({ deviceId: 'reefer-9', arrivedAtMs: clock, readings, events: [] });
+    };
+    const at = (min: number, c: number): Reading => ({ tsMs: t0 + min * MIN, temp: { product: c } });
+    store.createShipment({ id: 'S2', profileId: 'frozen', shipper: 'Dalian Haiyun', consignee: 'Busan' });
+    store.addCustodyLeg({
+      shipmentId: 'S2',
+      deviceId: 'reefer-9',
+      holder: 'Yellow Sea Line',
+      fromMs: t0 - 30 * MIN,
+      toMs: null,
+      handedOverBy: 'Dalian Haiyun',
+      handoverTempC: -20,
+    });
+    // 400 minutes at -20 °C, 50 readings a message: the state is trimmed on the way.
+    for (let m = 0; m < 400; m += 50) {
+      clock = t0 + (m + 50) * MIN;
+      send(Array.from({ length: 50 }, (_, i) => at(m + i, -20)));
+      await monitor.idle();
+    }
+    expect(historyCalls).toBe(1);
+
+    // A late reading among those kept folds in place: no rebuild.
+    send([at(390.5, -10), at(390.75, -20)]);
+    await monitor.idle();
+    expect(historyCalls).toBe(1);
+    // One from the start of the leg, long trimmed: the state is built again from history.
+    send([at(5.5, -10), at(5.75, -20)]);
+    await monitor.idle();
+    expect(historyCalls).toBe(2);
+
+    const alerts = store.listAlerts({ shipmentId: 'S2' });
+    expect(alerts.map((a) => [a.severity, a.startMs, a.status]).sort()).toEqual(
+      [
+        ['critical', t0 + 390.5 * MIN, 'open'],
+        ['critical', t0 + 5.5 * MIN, 'open'],
+      ].sort(),
+    );
+    store.close();
+  });
 });

@@ -1,4 +1,5 @@
 import {
+  canIngest,
   createEngineState,
   type Reading as EngineReading,
   type EngineState,
@@ -6,6 +7,7 @@ import {
   type ExcursionChange,
   ingest as foldIn,
   type Profile,
+  trimHistory,
 } from '@coldchain/coldchain';
 import { alertTopicForShipment, type Reading as WireReading } from '@coldchain/schema';
 import type { Alert, CustodyLeg, MetadataStore } from '@coldchain/store';
@@ -32,6 +34,13 @@ export interface BreachMonitorDeps {
    * backlog for it afterwards rebuilds the state from InfluxDB, as after a restart. Default 10 min.
    */
   closedLegIdleMs?: number;
+  /**
+   * Past this many readings in a leg's engine state its oldest are trimmed down to `trimKeep`: a
+   * 30-day leg then costs a few hundred KB, not MB. A late reading older than those kept, or the
+   * leg's end, rebuilds the state from InfluxDB. Defaults 8,192 and 4,096.
+   */
+  trimAbove?: number;
+  trimKeep?: number;
 }
 
 export interface BreachMonitor {
@@ -76,6 +85,8 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const now = deps.now ?? Date.now;
   const legCacheMs = deps.legCacheMs ?? 2_000;
   const closedLegIdleMs = deps.closedLegIdleMs ?? 10 * 60_000;
+  const trimAbove = deps.trimAbove ?? 8_192;
+  const trimKeep = deps.trimKeep ?? 4_096;
   /** Engine state per custody leg, built on first touch (see `evaluate`), and when it was last used. */
   const states = new Map<number, { state: EngineState; touchedMs: number }>();
   const queues = new Map<number, Promise<void>>();
@@ -159,6 +170,13 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       const profile = profileOfLeg(leg);
       let state = states.get(leg.id)?.state;
       let readings = batch;
+      let reported: EngineState['reported'] | undefined;
+      if (state && !canIngest(state, batch, profile, legWindow(leg))) {
+        // Trimmed past what this batch needs: build it again from the whole leg, with what was
+        // reported so far, so that the changes stay relative to the alerts already raised.
+        reported = state.reported;
+        state = undefined;
+      }
       if (!state) {
         // First touch since start: the leg's stored history and this batch are folded together, so
         // the state is rebuilt and judged in one step. Excursions the history already held come back
@@ -166,11 +184,13 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         // If InfluxDB cannot be read, nothing is kept and the next message of the leg tries again.
         const stored = await deps.history(leg.deviceId, leg.fromMs, leg.toMs ?? now() + 60_000);
         state = createEngineState();
+        if (reported) state.reported = reported;
         readings = [...stored, ...batch];
       }
       states.set(leg.id, { state, touchedMs: now() });
       const result = foldIn(state, readings, profile, legWindow(leg), now());
       applyChanges(leg, result.changes);
+      if (state.history.length > trimAbove) trimHistory(state, trimKeep);
     });
 
   return {

@@ -4,7 +4,7 @@
 //
 //   pnpm bench:broker [--devices 1000] [--seconds 10] [--warmup 3] [--window 10]
 //                     [--idle 10000] [--workers 2] [--concurrency 100] [--profile DIR]
-//                     [--persistence memory|redis]
+//                     [--persistence memory|redis] [--away 200000]
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { until } from '../support/mqtt.js';
 import { startRedis } from '../support/redis.js';
 import { type BrokerUnderTest, startColdchainBroker } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
+import { type IngestAwayResult, measureIngestAway } from './ingest-away.js';
 import { type IngestSubscriber, subscribeAsIngest } from './ingest-subscriber.js';
 import { connectFleet, type Fleet } from './load-fleet.js';
 import type { DeviceCredentials, LoadCounts } from './load-protocol.js';
@@ -45,6 +46,10 @@ const FD_HEADROOM = 256;
 const INGEST_ID = 'ingest';
 const DRAIN_TIMEOUT_MS = 30_000;
 const IDLE_SETTLE_MS = 3_000;
+/** Devices publishing while the ingest is away, and the size of each message (a batch of readings). */
+const AWAY_DEVICES = 100;
+const AWAY_PAYLOAD_BYTES = 2048;
+const n = (v: number) => v.toLocaleString('en-US');
 
 type BrokerName = 'coldchain' | 'mosquitto';
 const BROKERS: BrokerName[] = ['coldchain', 'mosquitto'];
@@ -127,7 +132,33 @@ async function main() {
       idle[name] = await measureIdle(name, () => start(name), devices.slice(0, args.idle));
   }
 
-  printReport(machine, throughput, idle);
+  const away: Partial<Record<BrokerName, IngestAwayResult>> = {};
+  if (args.away > 0) {
+    for (const name of BROKERS) {
+      const tag = `[${name}] ingest away`;
+      say(`${tag}: starting the broker`);
+      const broker = await start(name);
+      try {
+        say(
+          `${tag}: ${AWAY_DEVICES} devices publish ${n(args.away)} × ${AWAY_PAYLOAD_BYTES / 1024} KB QoS 1`,
+        );
+        away[name] = await measureIngestAway({
+          broker,
+          devices: devices.slice(0, AWAY_DEVICES),
+          ingest,
+          messages: args.away,
+          payloadBytes: AWAY_PAYLOAD_BYTES,
+          say: (line) => say(`${tag}: ${line}`),
+        });
+      } catch (err) {
+        throw withBrokerProblems(err, tag, broker);
+      } finally {
+        await broker.stop();
+      }
+    }
+  }
+
+  printReport(machine, throughput, idle, away);
   await cleanUp();
   process.exit(0);
 }
@@ -375,10 +406,11 @@ function printReport(
   machine: string,
   throughput: Partial<Record<BrokerName, ThroughputResult>>,
   idle: Partial<Record<BrokerName, IdleResult>>,
+  away: Partial<Record<BrokerName, IngestAwayResult>>,
 ) {
   const [c, m] = [throughput.coldchain, throughput.mosquitto];
   const [ci, mi] = [idle.coldchain, idle.mosquitto];
-  const n = (v: number) => v.toLocaleString('en-US');
+  const [ca, ma] = [away.coldchain, away.mosquitto];
   const rows = [
     {
       metric: `QoS 1 publishes acked to ${n(args.devices)} devices, msg/s`,
@@ -430,6 +462,22 @@ function printReport(
         metric: 'reconnects/s after all devices dropped',
         coldchain: ci?.reconnectsPerSec,
         mosquitto: mi?.reconnectsPerSec,
+      },
+    );
+  }
+  if (args.away > 0) {
+    rows.push(
+      {
+        metric: `broker RSS, ingest away, ${n(args.away)} × ${AWAY_PAYLOAD_BYTES / 1024} KB waiting, MB`,
+        coldchain: ca?.rssAfterMb,
+        mosquitto: ma?.rssAfterMb,
+        digits: 1,
+      },
+      {
+        metric: 'the returning ingest has them all, s',
+        coldchain: ca?.handOverSeconds,
+        mosquitto: ma?.handOverSeconds,
+        digits: 1,
       },
     );
   }
@@ -549,7 +597,8 @@ function deadlineMs(): number {
   const provisionS = Math.max(args.devices, args.idle) * 0.01;
   const throughputS = 60 + args.devices * 0.02 + args.warmup + args.seconds + DRAIN_TIMEOUT_MS / 1000;
   const idleS = args.idle > 0 ? 60 + args.idle * 0.04 : 0;
-  return (120 + provisionS + 2 * (throughputS + idleS)) * 1000;
+  const awayS = args.away > 0 ? 60 + args.away * 0.002 : 0;
+  return (120 + provisionS + 2 * (throughputS + idleS + awayS)) * 1000;
 }
 
 function persistenceArg(value: string): 'memory' | 'redis' {
@@ -568,6 +617,7 @@ function readArgs() {
       idle: { type: 'string', default: String(GOAL_IDLE_DEVICES) },
       workers: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '100' },
+      away: { type: 'string', default: '200000' },
       profile: { type: 'string' },
       persistence: { type: 'string', default: 'memory' },
       help: { type: 'boolean', default: false },
@@ -581,6 +631,7 @@ function readArgs() {
   --idle N         idle devices for the memory measurement, 0 to skip (10000)
   --workers N      load worker processes holding the device clients (2)
   --concurrency N  connects in flight per worker (100)
+  --away N         messages devices publish while the ingest is away (200000), 0 to skip
   --profile DIR    write a V8 CPU profile of our broker per run into DIR (open in Chrome DevTools)
   --persistence P  our broker's Aedes persistence: memory (default) or redis (a throwaway
                    redis-server per run)`);
@@ -602,6 +653,7 @@ function readArgs() {
     idle: int('idle', values.idle, 0),
     workers: int('workers', values.workers, 1),
     concurrency: int('concurrency', values.concurrency, 1),
+    away: int('away', values.away, 0),
     profile: values.profile ? resolve(values.profile) : undefined,
     persistence: persistenceArg(values.persistence),
   };

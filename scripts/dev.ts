@@ -131,11 +131,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: fleet, ingest (flushing its journal), broker, InfluxDB');
-    await fleet.stop();
-    await ingest.close();
-    await broker.close();
-    store.close();
-    await influx.stop();
+    const started = Date.now();
+    try {
+      await fleet.stop();
+      await ingest.close();
+      await broker.close();
+      store.close();
+      await influx.stop();
+    } catch (err) {
+      log.error({ err }, 'stopping failed');
+      process.exit(1);
+    }
+    log.info(`stopped in ${Date.now() - started} ms; data kept in ${dataDir}`);
     process.exit(0);
   });
 }

@@ -197,14 +197,22 @@ export async function startLocalInflux(opts: StartLocalInfluxOptions): Promise<L
       '--reporting-disabled',
       '--log-level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: a Ctrl-C in the terminal reaches our process, which stops the
+    // server last, after the ingest has flushed to it, instead of reaching the server at once.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Outside the terminal's process group it would outlive a process that exits without `stop`.
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      process.off('exit', killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createSqliteStore, type DeviceKind } from '@coldchain/store';
-import { type ServiceProcess, startService } from './service-process.js';
+import { repoRoot, type ServiceProcess, startService } from './service-process.js';
+
+const run = promisify(execFile);
 
 export interface BrokerProcess extends ServiceProcess {
   port: number;
@@ -71,4 +75,16 @@ export async function provision(
     store.close();
   }
   return out;
+}
+
+/** Runs the provisioning CLI (`services/broker/src/provision.ts`) against a data folder, as an operator would. */
+export async function runProvisionCli(
+  dataDir: string,
+  args: string[],
+): Promise<{ stdout: string; stderr: string }> {
+  const entry = join(repoRoot, 'services', 'broker', 'src', 'provision.ts');
+  return run(process.execPath, ['--conditions=source', '--import', 'tsx', entry, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, COLDCHAIN_DATA_DIR: dataDir },
+  });
 }

@@ -50,6 +50,32 @@ describe('the SQLite metadata store', () => {
     store.close();
   });
 
+  it('refuses a disabled device, even one it verified before, and reports when devices changed', async () => {
+    let clock = 1_000;
+    const store = createSqliteStore({ file: tempFile(), now: () => clock });
+    const { secret } = await store.provisionDevice({ id: 'logger-3' });
+    await store.provisionDevice({ id: 'logger-4' });
+    expect(await store.verifyCredentials('logger-3', secret)).not.toBeNull();
+    expect(store.devicesChangedSince(1)).toEqual([]);
+    clock = 2_000;
+    expect(store.setDeviceDisabled('logger-3', true).disabled).toBe(true);
+    expect(await store.verifyCredentials('logger-3', secret)).toBeNull();
+    clock = 3_000;
+    await store.rotateDeviceSecret('logger-4');
+    expect(store.devicesChangedSince(2_000)).toEqual([
+      { id: 'logger-3', disabled: true, changedAtMs: 2_000 },
+      { id: 'logger-4', disabled: false, changedAtMs: 3_000 },
+    ]);
+    expect(store.devicesChangedSince(2_001).map((c) => c.id)).toEqual(['logger-4']);
+    store.setDeviceDisabled('logger-3', false);
+    expect(await store.verifyCredentials('logger-3', secret)).toEqual({
+      kind: 'device',
+      deviceId: 'logger-3',
+    });
+    expect(() => store.setDeviceDisabled('nobody', true)).toThrow(/does not exist/);
+    store.close();
+  });
+
   it('tells service accounts apart from devices', async () => {
     const store = createSqliteStore({ file: ':memory:' });
     const secret = await store.provisionServiceAccount('ingest', 'ingest');

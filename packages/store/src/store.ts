@@ -58,6 +58,10 @@ export interface MetadataStore {
   }): Promise<{ device: Device; secret: string }>;
   /** Issues a new secret for an existing device; the old one stops working. */
   rotateDeviceSecret(id: string): Promise<string>;
+  /** A disabled device cannot log in (the broker also disconnects it); enabling lets it back. */
+  setDeviceDisabled(id: string, disabled: boolean): Device;
+  /** Devices disabled, enabled or re-keyed at or after `sinceMs`, oldest change first. */
+  devicesChangedSince(sinceMs: number): Array<{ id: string; disabled: boolean; changedAtMs: number }>;
   getDevice(id: string): Device | null;
   listDevices(): Device[];
   /** Creates or re-keys a service account and returns its secret (shown once). */

@@ -59,6 +59,8 @@ export interface BrokerOptions {
    * before further ones wait on disk only, in the spool. Default 10,000.
    */
   offlineQueueMax?: number;
+  /** How often the store is checked for devices disabled or given a new secret (connected ones are disconnected). Default 2 s. */
+  revocationPollMs?: number;
   /** How often broker statistics go to `$SYS/coldchain/broker/stats` (retained); 0: never. */
   statsIntervalMs: number;
   /** Aedes persistence; the default keeps sessions and retained messages in memory. */
@@ -367,6 +369,45 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     refusals: { ...refusals },
   });
 
+  // A device disabled or given a new secret while connected is disconnected: logging in again
+  // checks it against the store. Changes are read by time (indexed), so this costs nothing idle.
+  let changesSince = now();
+  let seenAtBoundary = new Set<string>();
+  const disconnectRevoked = () => {
+    let newest = changesSince;
+    const atNewest = new Set<string>();
+    for (const change of store.devicesChangedSince(changesSince)) {
+      const mark = `${change.id}@${change.changedAtMs}`;
+      if (change.changedAtMs === changesSince && seenAtBoundary.has(mark)) continue;
+      if (change.changedAtMs > newest) {
+        newest = change.changedAtMs;
+        atNewest.clear();
+      }
+      atNewest.add(mark);
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[change.id];
+      if (!client || principals.get(client)?.kind !== 'device') continue;
+      log.warn(
+        { clientId: change.id, disabled: change.disabled },
+        change.disabled
+          ? 'device disabled: disconnecting it'
+          : 'device credentials changed: disconnecting it',
+      );
+      client.close();
+    }
+    if (newest > changesSince) {
+      changesSince = newest;
+      seenAtBoundary = atNewest;
+    } else for (const mark of atNewest) seenAtBoundary.add(mark);
+  };
+  const revocationTimer = setInterval(() => {
+    try {
+      disconnectRevoked();
+    } catch (err) {
+      log.error({ err }, 'could not check the store for revoked devices');
+    }
+  }, opts.revocationPollMs ?? 2_000);
+  revocationTimer.unref();
+
   const statsTimer =
     opts.statsIntervalMs > 0
       ? setInterval(() => {
@@ -425,6 +466,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     close() {
       closing ??= (async () => {
         clearInterval(statsTimer);
+        clearInterval(revocationTimer);
         gate.close();
         // Finish what is in flight before disconnecting: read nothing more, let the spool write
         // what it has (its PUBACKs go out) and the router hand over what it holds, for a while.

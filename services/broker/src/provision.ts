@@ -2,6 +2,7 @@
 // Provisions devices and service accounts in the metadata store and prints the secret once.
 //   provision device <id> [--kind vehicle|cold-room|cabinet|logger] [--name NAME]
 //   provision rotate <id>
+//   provision disable <id> | enable <id>
 //   provision service <id> ingest|api
 import { parseArgs } from 'node:util';
 import { isValidDeviceId } from '@coldchain/schema';
@@ -11,6 +12,7 @@ import { readBrokerEnv } from './env.js';
 const usage = `usage:
   provision device <id> [--kind ${DEVICE_KINDS.join('|')}] [--name NAME]
   provision rotate <id>
+  provision disable <id> | enable <id>
   provision service <id> ingest|api`;
 
 const { positionals, values } = parseArgs({
@@ -41,6 +43,14 @@ try {
     console.log(
       JSON.stringify({ device: id, username: id, password: await store.rotateDeviceSecret(id as string) }),
     );
+  } else if (command === 'disable' || command === 'enable') {
+    const device = store.setDeviceDisabled(id as string, command === 'disable');
+    console.log(JSON.stringify({ device: device.id, disabled: device.disabled }));
+    console.error(
+      command === 'disable'
+        ? 'The device can no longer log in; a running broker disconnects it within seconds.'
+        : 'The device can log in again with its current secret.',
+    );
   } else if (command === 'service') {
     if (role !== 'ingest' && role !== 'api') fail('service role must be ingest or api');
     console.log(
@@ -53,7 +63,8 @@ try {
   } else {
     fail(`unknown command ${command ?? ''}`);
   }
-  console.error('The password is shown once and stored only as a salted hash.');
+  if (command !== 'disable' && command !== 'enable')
+    console.error('The password is shown once and stored only as a salted hash.');
 } catch (err) {
   console.error((err as Error).message);
   process.exitCode = 1;

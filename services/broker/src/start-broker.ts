@@ -45,6 +45,7 @@ export async function startBroker(
     statsIntervalMs: env.statsIntervalMs,
     routingHighWater: env.routingHighWater,
     offlineQueueMax: env.offlineQueueMax,
+    revocationPollMs: env.revocationPollMs,
     persistence: persistence.aedes as AedesOptions['persistence'],
   });
   const stale = await broker.markStaleStatusOffline();

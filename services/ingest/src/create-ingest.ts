@@ -62,18 +62,26 @@ const describe = (problems: readonly Problem[]) => problems.map((p) => p.message
  * PUBACK only after that callback. An invalid one becomes a dead letter and is acknowledged, so
  * it never blocks the messages behind it.
  */
+/** How long a device found enabled is taken as known before the store is asked again (a disabled device's messages are refused after at most this). */
+const KNOWN_DEVICE_TTL_MS = 10_000;
+
 export function createIngest(deps: IngestDeps): Ingest {
   const { journal, store, metrics, log } = deps;
   const now = deps.now ?? Date.now;
-  const knownDevices = new Set<string>();
+  /** Devices found enabled in the store, and when: checked again after `KNOWN_DEVICE_TTL_MS`. */
+  const knownDevices = new Map<string, number>();
   let journalFull = false;
   let client: MqttClient | null = null;
 
   const isKnown = (deviceId: string) => {
-    if (knownDevices.has(deviceId)) return true;
+    const checkedAtMs = knownDevices.get(deviceId);
+    if (checkedAtMs !== undefined && now() - checkedAtMs < KNOWN_DEVICE_TTL_MS) return true;
     const device = store.getDevice(deviceId);
-    if (!device || device.disabled) return false;
-    knownDevices.add(deviceId);
+    if (!device || device.disabled) {
+      knownDevices.delete(deviceId);
+      return false;
+    }
+    knownDevices.set(deviceId, now());
     return true;
   };
 

@@ -104,6 +104,9 @@ const MIGRATIONS: string[] = [
    CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, updated_at_ms);`,
   // The breach monitor's timer looks at open legs only.
   'CREATE INDEX custody_legs_open ON custody_legs (from_ms) WHERE to_ms IS NULL;',
+  // When a device was last disabled, enabled or given a new secret: the broker disconnects it then.
+  `ALTER TABLE devices ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX devices_changed ON devices (changed_at_ms);`,
 ];
 
 const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
@@ -195,7 +198,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     insertDevice: db.prepare(
       'INSERT INTO devices (id, name, kind, secret_hash, created_at_ms) VALUES (@id, @name, @kind, @hash, @at)',
     ),
-    setDeviceSecret: db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?'),
+    setDeviceSecret: db.prepare('UPDATE devices SET secret_hash = ?, changed_at_ms = ? WHERE id = ?'),
+    setDeviceDisabled: db.prepare('UPDATE devices SET disabled = ?, changed_at_ms = ? WHERE id = ?'),
+    devicesChangedSince: db.prepare(
+      'SELECT id, disabled, changed_at_ms FROM devices WHERE changed_at_ms >= ? ORDER BY changed_at_ms, id',
+    ),
     getDevice: db.prepare('SELECT id, name, kind, created_at_ms, disabled FROM devices WHERE id = ?'),
     listDevices: db.prepare('SELECT id, name, kind, created_at_ms, disabled FROM devices ORDER BY id'),
     deviceHash: db.prepare('SELECT secret_hash FROM devices WHERE id = ? AND disabled = 0'),
@@ -282,10 +289,23 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
 
     async rotateDeviceSecret(id) {
       const secret = generateSecret();
-      const changed = stmt.setDeviceSecret.run(await hashSecret(secret), id).changes;
+      const changed = stmt.setDeviceSecret.run(await hashSecret(secret), now(), id).changes;
       if (changed === 0) throw new Error(`device ${id} does not exist`);
       return secret;
     },
+    setDeviceDisabled(id, disabled) {
+      if (stmt.setDeviceDisabled.run(disabled ? 1 : 0, now(), id).changes === 0)
+        throw new Error(`device ${id} does not exist`);
+      return toDevice(stmt.getDevice.get(id) as DeviceRow);
+    },
+    devicesChangedSince: (sinceMs) =>
+      (
+        stmt.devicesChangedSince.all(sinceMs) as Array<{
+          id: string;
+          disabled: number;
+          changed_at_ms: number;
+        }>
+      ).map((r) => ({ id: r.id, disabled: r.disabled !== 0, changedAtMs: r.changed_at_ms })),
 
     getDevice(id) {
       const row = stmt.getDevice.get(id) as DeviceRow | undefined;

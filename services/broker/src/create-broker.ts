@@ -11,7 +11,9 @@ import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { guardConnection } from './packet-size-guard.js';
 import { createRateLimiter } from './rate-limit.js';
+import { watchDeviceChanges } from './revocation-watch.js';
 import type { Spool } from './spool.js';
+import { createSpoolReplay } from './spool-replay.js';
 
 export type RefusalReason =
   | 'no_credentials'
@@ -239,45 +241,21 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     counters.messagesAcked++;
   });
 
-  // Spooled messages parked on disk (see `Spool`) go to the ingest once it is connected and
-  // subscribed: in batches, each after the last has been routed and the router's queue is short,
-  // so a large spool neither floods memory nor starves live traffic.
-  const ingestOnline = new Set<Client>();
-  let pumping = false;
-  const pumpParked = async () => {
-    if (pumping || !ingestSubscribed) return;
-    pumping = true;
-    let replayed = 0;
-    try {
-      while (spool.parked() > 0 && ingestOnline.size > 0 && !aedes.closed) {
-        const batch = spool.unpark(REPLAY_BATCH);
-        if (replayed === 0)
-          log.info(
-            { messages: spool.parked() + batch.length },
-            'replaying spooled device messages to the ingest',
-          );
-        await Promise.all(
-          batch.map(
-            (m) =>
-              new Promise<void>((resolve) =>
-                aedes.publish(
-                  { cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, retain: false, dup: false },
-                  (err) => {
-                    if (err) log.error({ err, topic: m.topic }, 'replay failed');
-                    resolve();
-                  },
-                ),
-              ),
-          ),
-        );
-        replayed += batch.length;
-        while (routingBacklog() > lowWater && !aedes.closed) await sleep(10);
-      }
-    } finally {
-      pumping = false;
-    }
-    if (replayed > 0) log.info({ messages: replayed, stillParked: spool.parked() }, 'replay done');
-  };
+  const replay = createSpoolReplay({
+    spool,
+    publish: (topic, payload) =>
+      new Promise<void>((resolve) =>
+        aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) => {
+          if (err) log.error({ err, topic }, 'replay failed');
+          resolve();
+        }),
+      ),
+    routingBacklog,
+    lowWater,
+    closed: () => aedes.closed,
+    log,
+    batch: REPLAY_BATCH,
+  });
   const isIngest = (client: Client) => {
     const who = principals.get(client);
     return who?.kind === 'service' && who.role === 'ingest';
@@ -287,8 +265,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     if (!isIngest(client)) return;
     if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
     ingestSubscribed = true;
-    ingestOnline.add(client);
-    void pumpParked();
+    replay.ingestOnline(client);
   });
 
   // A disconnected ingest's queue in Aedes (in memory) stops growing past `offlineQueueMax`: the
@@ -323,10 +300,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     if (isIngest(client)) {
       ingestClientIds.add(client.id);
       // Back with its session (clean: false): what was parked while it was away follows its queue.
-      if (ingestSubscribed) {
-        ingestOnline.add(client);
-        void pumpParked();
-      }
+      if (ingestSubscribed) replay.ingestOnline(client);
     }
     if (who?.kind === 'device') {
       counters.devicesOnline++;
@@ -335,7 +309,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
 
   aedes.on('clientDisconnect', (client) => {
-    ingestOnline.delete(client);
+    replay.ingestOffline(client);
     const who = principals.get(client);
     log.debug({ clientId: client.id }, 'client disconnected');
     if (who?.kind !== 'device') return;
@@ -345,7 +319,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     limiter.forget(who.deviceId);
     // The status goes offline whether or not the device left a will; unless a newer connection of
     // the same device has taken over the session (MQTT-3.1.4-2).
-    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+    const current = clients()[client.id];
     if (!aedes.closed && (!current || current === client)) publishStatus(who.deviceId, 'offline');
   });
 
@@ -370,22 +344,14 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
 
   // A device disabled or given a new secret while connected is disconnected: logging in again
-  // checks it against the store. Changes are read by time (indexed), so this costs nothing idle.
-  let changesSince = now();
-  let seenAtBoundary = new Set<string>();
-  const disconnectRevoked = () => {
-    let newest = changesSince;
-    const atNewest = new Set<string>();
-    for (const change of store.devicesChangedSince(changesSince)) {
-      const mark = `${change.id}@${change.changedAtMs}`;
-      if (change.changedAtMs === changesSince && seenAtBoundary.has(mark)) continue;
-      if (change.changedAtMs > newest) {
-        newest = change.changedAtMs;
-        atNewest.clear();
-      }
-      atNewest.add(mark);
-      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[change.id];
-      if (!client || principals.get(client)?.kind !== 'device') continue;
+  // checks it against the store.
+  const revocations = watchDeviceChanges({
+    store,
+    startMs: now(),
+    pollMs: opts.revocationPollMs ?? 2_000,
+    onChange: (change) => {
+      const client = clients()[change.id];
+      if (!client || principals.get(client)?.kind !== 'device') return;
       log.warn(
         { clientId: change.id, disabled: change.disabled },
         change.disabled
@@ -393,20 +359,9 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
           : 'device credentials changed: disconnecting it',
       );
       client.close();
-    }
-    if (newest > changesSince) {
-      changesSince = newest;
-      seenAtBoundary = atNewest;
-    } else for (const mark of atNewest) seenAtBoundary.add(mark);
-  };
-  const revocationTimer = setInterval(() => {
-    try {
-      disconnectRevoked();
-    } catch (err) {
-      log.error({ err }, 'could not check the store for revoked devices');
-    }
-  }, opts.revocationPollMs ?? 2_000);
-  revocationTimer.unref();
+    },
+    onError: (err) => log.error({ err }, 'could not check the store for revoked devices'),
+  });
 
   const statsTimer =
     opts.statsIntervalMs > 0
@@ -439,9 +394,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
       for await (const packet of persistence.createRetainedStreamCombi([STATUS_TOPIC_FILTER])) {
         const deviceId = parseDeviceTopic(packet.topic)?.deviceId;
         if (!deviceId || String(packet.payload) !== 'online') continue;
-        const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
-          deviceId
-        ];
+        const current = clients()[deviceId];
         if (current) continue;
         publishStatus(deviceId, 'offline');
         corrected++;
@@ -466,7 +419,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     close() {
       closing ??= (async () => {
         clearInterval(statsTimer);
-        clearInterval(revocationTimer);
+        revocations.stop();
         gate.close();
         // Finish what is in flight before disconnecting: read nothing more, let the spool write
         // what it has (its PUBACKs go out) and the router hand over what it holds, for a while.

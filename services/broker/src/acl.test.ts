@@ -40,6 +40,17 @@ describe('topic ACL', () => {
     expect(canSubscribe(who, filter).allowed).toBe(allowed);
   });
 
+  it('tells the broker which kind of its own topic a device publishes to', () => {
+    expect(canPublish(truck, 'coldchain/v1/devices/truck-1/events')).toEqual({
+      allowed: true,
+      kind: 'events',
+    });
+    expect(canPublish(truck, 'coldchain/v1/devices/truck-1/telemetry')).toEqual({
+      allowed: true,
+      kind: 'telemetry',
+    });
+  });
+
   it('requires a device to use its own id as client id', () => {
     expect(canUseClientId(truck, 'truck-1').allowed).toBe(true);
     expect(canUseClientId(truck, 'truck-2').allowed).toBe(false);

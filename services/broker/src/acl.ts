@@ -1,4 +1,4 @@
-import { parseDeviceTopic, STATUS_TOPIC_FILTER, TOPIC_PREFIX } from '@coldchain/schema';
+import { type DeviceTopicKind, parseDeviceTopic, STATUS_TOPIC_FILTER, TOPIC_PREFIX } from '@coldchain/schema';
 import type { Principal } from '@coldchain/store';
 
 /**
@@ -9,6 +9,8 @@ import type { Principal } from '@coldchain/store';
  * - The api account reads device status, alerts and broker statistics, and writes device commands.
  */
 export type Decision = { allowed: true } | { allowed: false; reason: string };
+/** A publish decision; for a device's own topic it also says which kind of topic it is. */
+export type PublishDecision = Decision & { kind?: DeviceTopicKind };
 
 const ALLOW: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
@@ -32,7 +34,7 @@ const API_FILTERS = new Set([
   BROKER_STATS_TOPIC,
 ]);
 
-export function canPublish(who: Principal, topic: string): Decision {
+export function canPublish(who: Principal, topic: string): PublishDecision {
   if (topic.startsWith('$')) return deny('topics starting with $ are reserved to the broker');
   if (who.kind === 'device') {
     const parsed = parseDeviceTopic(topic);
@@ -40,7 +42,8 @@ export function canPublish(who: Principal, topic: string): Decision {
     if (parsed.deviceId !== who.deviceId)
       return deny(`device ${who.deviceId} may not publish for ${parsed.deviceId}`);
     if (parsed.kind === 'commands') return deny('devices receive commands, they do not publish them');
-    return ALLOW;
+    // The broker needs the kind next (is it spooled?): parsed once, here.
+    return { allowed: true, kind: parsed.kind };
   }
   if (who.role === 'ingest') {
     return topic.startsWith(ALERTS_PREFIX) ? ALLOW : deny('the ingest account publishes alerts only');

@@ -195,7 +195,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         counters.messagesIn++;
         const reads = pausable.get(client.conn);
         if (reads) gate.admit(reads);
-        const kind = parseDeviceTopic(topic)?.kind;
+        const { kind } = decision;
         if (packet.qos > 0 && (kind === 'telemetry' || kind === 'events')) {
           // Aedes writes the PUBACK once this calls back: only after the spool has committed.
           const payload = packet.payload as Buffer;

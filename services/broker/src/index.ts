@@ -1,4 +1,11 @@
-export { BROKER_STATS_TOPIC, canPublish, canSubscribe, canUseClientId, type Decision } from './acl.js';
+export {
+  BROKER_STATS_TOPIC,
+  canPublish,
+  canSubscribe,
+  canUseClientId,
+  type Decision,
+  type PublishDecision,
+} from './acl.js';
 export {
   type BrokerOptions,
   type BrokerStats,

@@ -279,10 +279,10 @@ export function createSpool(opts: SpoolOptions): Spool {
 
   /** Appends add records for `items` and remove records for `removed` ids, in one write. */
   function writeRecords(items: Array<[Entry, Buffer]>, removed: number[]) {
-    const topics = items.map(([e]) => Buffer.from(e.topic));
+    const topicBytes = items.map(([e]) => Buffer.byteLength(e.topic));
     let bytes = removed.length * (HEADER + REMOVE_BODY);
     for (let i = 0; i < items.length; i++) {
-      bytes += HEADER + ADD_FIXED + (topics[i] as Buffer).length + (items[i] as [Entry, Buffer])[1].length;
+      bytes += HEADER + ADD_FIXED + (topicBytes[i] as number) + (items[i] as [Entry, Buffer])[1].length;
     }
     const out = Buffer.allocUnsafe(bytes);
     const payloadAt: number[] = [];
@@ -293,13 +293,13 @@ export function createSpool(opts: SpoolOptions): Spool {
     };
     for (let i = 0; i < items.length; i++) {
       const [e, payload] = items[i] as [Entry, Buffer];
-      const topic = topics[i] as Buffer;
+      const topicLength = topicBytes[i] as number;
       const body = at + HEADER;
       at = body;
       at = out.writeUInt8(ADD, at);
       at = out.writeUIntLE(e.id, at, ID_BYTES);
-      at = out.writeUInt16LE(topic.length, at);
-      at += topic.copy(out, at);
+      at = out.writeUInt16LE(topicLength, at);
+      at += out.write(e.topic, at, topicLength, 'utf8');
       payloadAt.push(at);
       at += payload.copy(out, at);
       seal(body);

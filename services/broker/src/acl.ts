@@ -42,6 +42,8 @@ export function canPublish(who: Principal, topic: string): PublishDecision {
     if (parsed.deviceId !== who.deviceId)
       return deny(`device ${who.deviceId} may not publish for ${parsed.deviceId}`);
     if (parsed.kind === 'commands') return deny('devices receive commands, they do not publish them');
+    // The broker alone says whether a device is online (retained, and offline on disconnect).
+    if (parsed.kind === 'status') return deny('the broker publishes device status, devices do not');
     // The broker needs the kind next (is it spooled?): parsed once, here.
     return { allowed: true, kind: parsed.kind };
   }
@@ -61,6 +63,17 @@ export function canSubscribe(who: Principal, filter: string): Decision {
   // Services may also watch one device's status.
   if (allowed.has(filter) || parseDeviceTopic(filter)?.kind === 'status') return ALLOW;
   return deny(`${who.role} account may not subscribe to ${filter}`);
+}
+
+/**
+ * Whether a message on `topic` may be delivered to `who`: exactly when a filter `who` may
+ * subscribe to (`canSubscribe`) matches it. Checked for every message written to a client.
+ */
+export function canReceive(who: Principal, topic: string): boolean {
+  if (who.kind === 'device') return topic === `${TOPIC_PREFIX}/devices/${who.deviceId}/commands`;
+  if (topic === BROKER_STATS_TOPIC) return true;
+  if (who.role === 'ingest') return parseDeviceTopic(topic) !== null;
+  return topic.startsWith(ALERTS_PREFIX) || parseDeviceTopic(topic)?.kind === 'status';
 }
 
 /**

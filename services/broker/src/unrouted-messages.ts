@@ -40,7 +40,10 @@ export function createUnroutedMessages(route: (topic: string, payload: Buffer) =
   return {
     add(connection, topic, payload) {
       let pending = byConnection.get(connection);
-      if (!pending) byConnection.set(connection, (pending = new Map()));
+      if (!pending) {
+        pending = new Map();
+        byConnection.set(connection, pending);
+      }
       if (!pending.has(payload)) count++;
       pending.set(payload, { topic, spooled: false });
     },

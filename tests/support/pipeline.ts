@@ -65,7 +65,7 @@ export async function startPipeline(opts: {
     broker: await startBrokerProcess(dataDir, brokerEnv),
     ingest: undefined as unknown as ServiceProcess,
     async restartBroker() {
-      pipeline.broker = await restartBrokerProcess(dataDir, pipeline.broker);
+      pipeline.broker = await restartBrokerProcess(dataDir, pipeline.broker, brokerEnv);
     },
     async startIngest() {
       const ingest = startService('ingest', {

@@ -65,6 +65,11 @@ export interface BrokerOptions {
   revocationPollMs?: number;
   /** How often broker statistics go to `$SYS/coldchain/broker/stats` (retained); 0: never. */
   statsIntervalMs: number;
+  /**
+   * How often the broker announces itself to others sharing its persistence. Wills of a broker
+   * not heard for 3 intervals are swept (dropped, see `guardPersistence`) every 4. Default 60 s.
+   */
+  heartbeatIntervalMs?: number;
   /** Aedes persistence; the default keeps sessions and retained messages in memory. */
   persistence?: AedesOptions['persistence'];
   now?: () => number;
@@ -137,7 +142,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
 
   const aedes = await Aedes.createBroker({
     ...(opts.persistence ? { persistence: opts.persistence } : {}),
-    heartbeatInterval: 60_000,
+    heartbeatInterval: opts.heartbeatIntervalMs ?? 60_000,
     // Messages routed at once (Aedes' default is 100); the rest wait in the emitter's queue.
     mq,
     concurrency: ROUTING_CONCURRENCY,

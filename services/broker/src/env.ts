@@ -27,6 +27,8 @@ const EnvSchema = z
     BROKER_REVOCATION_POLL_MS: z.coerce.number().int().min(100).default(2_000),
     BROKER_ROUTING_HIGH_WATER: z.coerce.number().int().min(1).default(20_000),
     BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Aedes' heartbeat: a broker silent for 3 of them is taken as gone, and its wills are swept every 4. */
+    BROKER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((e) => Boolean(e.MQTT_TLS_CERT) === Boolean(e.MQTT_TLS_KEY), {
@@ -60,6 +62,7 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
     rateLimit: { ratePerSec: e.MQTT_RATE_PER_SEC, burst: e.MQTT_RATE_BURST },
     spoolSync: e.BROKER_SPOOL_SYNC,
     statsIntervalMs: e.BROKER_STATS_INTERVAL_MS,
+    heartbeatIntervalMs: e.BROKER_HEARTBEAT_INTERVAL_MS,
     routingHighWater: e.BROKER_ROUTING_HIGH_WATER,
     offlineQueueMax: e.BROKER_OFFLINE_QUEUE_MAX,
     revocationPollMs: e.BROKER_REVOCATION_POLL_MS,

@@ -43,6 +43,7 @@ export async function startBroker(
     maxPacketBytes: env.maxPacketBytes,
     rateLimit: env.rateLimit,
     statsIntervalMs: env.statsIntervalMs,
+    heartbeatIntervalMs: env.heartbeatIntervalMs,
     routingHighWater: env.routingHighWater,
     offlineQueueMax: env.offlineQueueMax,
     revocationPollMs: env.revocationPollMs,

@@ -109,11 +109,19 @@ describe.each(['memory', 'redis'] as const)(
       const attacker = await device(mallory, { clean: false }, collectAll);
       // One SUBSCRIBE, in this order: the allowed filter first, so Aedes has stored the list before it
       // sees the refused ones.
-      const granted = await attacker.subscribeAsync(
-        [commands(mallory), '#', 'coldchain/v1/devices/+/telemetry', 'coldchain/v1/alerts/#'],
-        { qos: 1 },
+      const granted = await new Promise<number[]>((resolve) =>
+        attacker.subscribe(
+          [commands(mallory), '#', 'coldchain/v1/devices/+/telemetry', 'coldchain/v1/alerts/#'],
+          { qos: 1 },
+          // mqtt.js reports a SUBACK with a refusal as an error that carries the packet.
+          (err, grants) =>
+            resolve(
+              (err as { packet?: { granted: number[] } } | null)?.packet?.granted ??
+                (grants ?? []).map((g) => g.qos),
+            ),
+        ),
       );
-      expect(granted.map((g) => g.qos)).toEqual([1, 128, 128, 128]);
+      expect(granted).toEqual([1, 128, 128, 128]);
       await attacker.endAsync();
 
       // While it is away: the fleet's telemetry, another device's command, and one of its own.
@@ -183,11 +191,13 @@ describe.each(['memory', 'redis'] as const)(
     it('routes the messages a device sent just before its socket closed, and keeps nothing spooled', async () => {
       const raw = await rawMqtt(pipeline.broker.port);
       const bobCreds = pipeline.creds[bob] as { username: string; password: string };
+      raw.send(connectPacket(bob, bobCreds.username, bobCreds.password));
+      await raw.next((p) => p.cmd === 'connack');
       const burst = Array.from({ length: 200 }, (_, i) =>
         publishPacket(telemetry(bob), reading(bob), 1, i + 1),
       );
-      // CONNECT, 200 PUBLISHes and the end of the stream in one go: the PUBACKs find the socket closed.
-      raw.send(connectPacket(bob, bobCreds.username, bobCreds.password), ...burst);
+      // 200 PUBLISHes and the end of the stream in one go: the PUBACKs find the socket closed.
+      raw.send(...burst);
       raw.socket.end();
       await raw.closed;
       await spoolDrains();
@@ -201,9 +211,11 @@ describe.each(['memory', 'redis'] as const)(
       });
       clients.push(probe);
       const events: string[] = [];
-      probe.on('message', (_topic, payload) => events.push(payload.toString()));
+      probe.on('message', (topic, payload) => {
+        if (topic === `coldchain/v1/devices/${carol}/events`) events.push(payload.toString());
+      });
       // QoS 0: the probe acknowledges nothing, so the spool waits for the real ingest alone.
-      await probe.subscribeAsync(`coldchain/v1/devices/${carol}/events`, { qos: 0 });
+      await probe.subscribeAsync('coldchain/v1/devices/+/events', { qos: 0 });
       const will = JSON.stringify({ v: 1, events: [{ ts: Date.now(), type: 'power', state: 'lost' }] });
       const revoked = await device(carol, {
         will: {
@@ -273,7 +285,7 @@ describe('wills left by a broker that was killed (Redis persistence)', () => {
     const probe = await connect(pipeline.broker.url, { clientId: 'ingest:probe', ...pipeline.creds.ingest });
     const got: string[] = [];
     probe.on('message', (topic) => got.push(topic));
-    await probe.subscribeAsync(telemetry('reefer-9'), { qos: 0 });
+    await probe.subscribeAsync('coldchain/v1/devices/+/telemetry', { qos: 0 });
     await pipeline.broker.waitForLog((l) => /dropped a will/.test(l.msg ?? ''), 10_000);
     // Several sweeps later the broker still runs and the will went nowhere.
     await new Promise((r) => setTimeout(r, 3_000));

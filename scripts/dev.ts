@@ -104,7 +104,8 @@ const ingestEnv = readIngestEnv({
   INFLUX_ORG: influx.org,
   INFLUX_BUCKET: influx.bucket,
 });
-const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }), { store });
+// The ingest opens the store itself, with its dead-letter caps from the environment.
+const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }));
 const fleet = await startDemoFleet({
   url: `mqtt://${brokerEnv.host}:${broker.port}`,
   credentials,

@@ -79,7 +79,8 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
   const segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024 * 1024;
   const warnBytes = maxBytes * (opts.warnFraction ?? 0.5);
-  await mkdir(join(dir, 'quarantine'), { recursive: true });
+  // Owner only: the journal holds every device's readings.
+  await mkdir(join(dir, 'quarantine'), { recursive: true, mode: 0o700 });
 
   // Seal whatever a previous run left open, then count what is waiting.
   let next = 1;
@@ -144,7 +145,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
         if (batch.length > 0) {
           if (!active) {
             const path = join(dir, name(next++, OPEN));
-            active = { path, handle: await open(path, 'a'), bytes: 0 };
+            active = { path, handle: await open(path, 'a', 0o600), bytes: 0 };
           }
           const buf = Buffer.from(batch.map((p) => p.data).join(''), 'utf8');
           await active.handle.write(buf);
@@ -201,7 +202,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
     async quarantine(segment, reason) {
       const target = join(dir, 'quarantine', segment.slice(dir.length + 1));
       await rename(segment, target);
-      await writeFile(`${target}.reason.txt`, `${reason}\n`);
+      await writeFile(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600 });
       const i = sealedSegments.indexOf(segment);
       if (i >= 0) sealedSegments.splice(i, 1);
       totalBytes -= sizes.get(segment) ?? 0;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -142,7 +142,10 @@ async function ensureSetup(
   defaults: { org: string; bucket: string },
 ): Promise<StoredSetup> {
   const file = join(dataDir, 'credentials.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as StoredSetup;
+  if (existsSync(file)) {
+    await chmod(file, 0o600); // an earlier release may have left it readable by others
+    return JSON.parse(await readFile(file, 'utf8')) as StoredSetup;
+  }
   const status = (await (await fetch(`${url}/api/v2/setup`)).json()) as { allowed?: boolean };
   if (!status.allowed) {
     throw new Error(
@@ -183,10 +186,12 @@ export interface StartLocalInfluxOptions {
  * on first start and waits until `/health` passes.
  */
 export async function startLocalInflux(opts: StartLocalInfluxOptions): Promise<LocalInflux> {
-  await mkdir(opts.dataDir, { recursive: true });
+  // Owner only: the folder holds the operator token and every reading (influxd itself follows the umask).
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(opts.dataDir, 0o700);
   const port = opts.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(join(opts.dataDir, 'influxd.log'), { flags: 'a' });
+  const log = createWriteStream(join(opts.dataDir, 'influxd.log'), { flags: 'a', mode: 0o600 });
   const child = spawn(
     opts.binary,
     [

@@ -1,1 +1,2 @@
+export { makeDataDirPrivate } from './private-data-dir.js';
 export { type RunServiceOptions, runService } from './run-service.js';

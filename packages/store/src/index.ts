@@ -8,14 +8,13 @@ export type {
   Shipment,
   WebhookDelivery,
 } from './domain-records.js';
-export {
-  createSqliteStore,
-  DEAD_LETTER_PAYLOAD_BYTES,
-  type SqliteStoreOptions,
-} from './impl/sqlite-store.js';
+export { DEAD_LETTER_PAYLOAD_BYTES, DEFAULT_DEAD_LETTER_LIMITS } from './impl/sqlite-dead-letters.js';
+export { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
 export {
   DEVICE_KINDS,
   type DeadLetter,
+  type DeadLetterLimits,
+  type DeadLetterStats,
   type Device,
   type DeviceKind,
   type MetadataStore,

@@ -95,7 +95,7 @@ describe('the SQLite metadata store', () => {
     store.addDeadLetter({
       deviceId: 'room-1',
       topic: 'coldchain/v1/devices/room-1/telemetry',
-      arrivedAtMs: 5,
+      arrivedAtMs: Date.now(), // within the retention, which the reopen applies
       reason: 'malformed_json',
       problems: ['payload: expected JSON'],
       payload: big,

@@ -44,6 +44,25 @@ export interface DeadLetter {
 
 export type NewDeadLetter = Omit<DeadLetter, 'id' | 'payload'> & { payload: Buffer };
 
+/** How many dead-letter samples are kept, and for how long; counts are kept whatever these say. */
+export interface DeadLetterLimits {
+  /** Samples kept per device (dead letters whose topic named no device share one allowance). */
+  perDevice: number;
+  /** Samples kept in all. */
+  total: number;
+  /** Samples older than this are deleted. */
+  retentionMs: number;
+}
+
+export interface DeadLetterStats {
+  /** Every dead letter ever recorded, by reason: exact, whatever was kept as a sample. */
+  byReason: Record<string, number>;
+  /** Samples stored now. */
+  stored: number;
+  /** Dead letters counted but not kept as a sample because a cap was reached. */
+  dropped: number;
+}
+
 /**
  * The metadata store: devices, credentials, dead letters (shipments, custody legs and alerts
  * join as the domain grows). SQLite is the embedded default; the interface is what PostgreSQL
@@ -100,9 +119,20 @@ export interface MetadataStore {
   recordWebhookDelivery(delivery: WebhookDelivery): void;
   listWebhookDeliveries(filter?: { status?: WebhookDelivery['status']; limit?: number }): WebhookDelivery[];
 
-  addDeadLetter(letter: NewDeadLetter): void;
+  /**
+   * Counts a dead letter (by reason, and by device and reason) and keeps it as a sample while its
+   * device and the total are under the store's caps; `stored` says whether it was kept.
+   */
+  addDeadLetter(letter: NewDeadLetter): { stored: boolean };
+  /** Stored samples, newest first. */
   listDeadLetters(opts?: { deviceId?: string; limit?: number }): DeadLetter[];
+  /** Dead letters ever recorded, by reason (exact: counters, not a count of the samples). */
   countDeadLettersByReason(): Record<string, number>;
+  /** Dead letters ever recorded for one device (null: topics that named no device), by reason. */
+  countDeadLettersOfDevice(deviceId: string | null): Record<string, number>;
+  deadLetterStats(): DeadLetterStats;
+  /** Deletes samples past their retention or over a cap; returns how many. (Also runs on its own.) */
+  pruneDeadLetters(): number;
 
   /** Closes the database. Safe to call twice. */
   close(): void;

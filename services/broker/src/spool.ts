@@ -134,7 +134,7 @@ export function createSpool(opts: SpoolOptions): Spool {
   const { dir } = opts;
   const full = opts.sync === 'full';
   const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // owner only: it holds devices' messages
 
   const live = new Map<number, Entry>();
   /** Parked ids, in the order they were parked. */
@@ -238,7 +238,7 @@ export function createSpool(opts: SpoolOptions): Spool {
   let scheduled = false;
 
   function openSegment(n: number) {
-    const fd = openSync(segmentFile(dir, n), 'a');
+    const fd = openSync(segmentFile(dir, n), 'a', 0o600);
     segments.set(n, { n, adds: 0, live: 0 });
     if (full) syncDir();
     return { n, fd, size: fstatSync(fd).size };

@@ -1,3 +1,4 @@
+import { makeDataDirPrivate } from '@coldchain/runtime';
 import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import type { AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
@@ -25,6 +26,7 @@ export async function startBroker(
   log: Logger,
   deps: { store?: MetadataStore } = {},
 ): Promise<RunningBroker> {
+  makeDataDirPrivate(env.dataDir, log);
   const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
   const persistence = await createPersistence(env.persistence, { redisUrl: env.redisUrl });
   const spool = createSpool({

@@ -85,6 +85,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     return true;
   };
 
+  /** Devices whose dead-letter samples are capped, said once in the log until one is stored again. */
+  const capped = new Set<string | null>();
   const deadLetter = (
     topic: string,
     deviceId: string | null,
@@ -94,7 +96,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     problems: string[],
   ) => {
     metrics.deadLettered[reason] = (metrics.deadLettered[reason] ?? 0) + 1;
-    store.addDeadLetter({
+    const { stored } = store.addDeadLetter({
       deviceId,
       topic,
       arrivedAtMs,
@@ -103,7 +105,20 @@ export function createIngest(deps: IngestDeps): Ingest {
       payload,
       payloadBytes: payload.length,
     });
-    log.warn({ deviceId, topic, reason, problems: problems.slice(0, 3) }, 'dead letter');
+    // The log follows the samples: a flood writes as many lines as the store keeps samples, then one.
+    if (stored) {
+      capped.delete(deviceId);
+      log.warn({ deviceId, topic, reason, problems: problems.slice(0, 3) }, 'dead letter');
+      return;
+    }
+    metrics.deadLetterSamplesDropped[reason] = (metrics.deadLetterSamplesDropped[reason] ?? 0) + 1;
+    if (!capped.has(deviceId)) {
+      capped.add(deviceId);
+      log.warn(
+        { deviceId, topic, reason },
+        'dead-letter samples capped for this device: further dead letters are only counted (coldchain_ingest_dead_letter_samples_dropped_total)',
+      );
+    }
   };
 
   async function handle(topic: string, payload: Buffer): Promise<Outcome> {

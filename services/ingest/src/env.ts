@@ -22,6 +22,9 @@ const EnvSchema = z.object({
     .min(1024 * 1024)
     .default(2 * 1024 ** 3),
   INGEST_JOURNAL_SYNC: z.enum(['always', 'os']).default('always'),
+  INGEST_DEAD_LETTER_PER_DEVICE: z.coerce.number().int().min(0).default(100),
+  INGEST_DEAD_LETTER_MAX: z.coerce.number().int().min(0).default(10_000),
+  INGEST_DEAD_LETTER_RETENTION_DAYS: z.coerce.number().positive().default(30),
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
   COLDCHAIN_PROFILES_FILE: z
@@ -64,6 +67,13 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     dataDir,
     metadataFile: join(dataDir, 'metadata.db'),
     journalDir: join(dataDir, 'ingest-journal'),
+    deadLetterFile: join(dataDir, 'dead-letters.db'),
+    /** Samples kept; every dead letter is counted whatever these say. */
+    deadLetterLimits: {
+      perDevice: e.INGEST_DEAD_LETTER_PER_DEVICE,
+      total: e.INGEST_DEAD_LETTER_MAX,
+      retentionMs: Math.round(e.INGEST_DEAD_LETTER_RETENTION_DAYS * 86_400_000),
+    },
     mqtt: {
       url: e.MQTT_URL,
       username: e.INGEST_MQTT_USERNAME,

@@ -1,12 +1,19 @@
 import type { JournalStats } from '@coldchain/influx';
+import type { DeadLetterStats } from '@coldchain/store';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-/** The ingest's counters and gauges, rendered in the Prometheus text format for `/metrics`. */
+/**
+ * The ingest's counters. The message path bumps plain numbers (the cheapest thing it can do per
+ * message); prom-client reads them when `/metrics` is scraped.
+ */
 export interface IngestMetrics {
   received: number;
   acceptedMessages: number;
   acceptedReadings: number;
   acceptedEvents: number;
   deadLettered: Record<string, number>;
+  /** Dead letters counted but not kept as a sample: their device or the store had reached its cap. */
+  deadLetterSamplesDropped: Record<string, number>;
   writtenLines: number;
   writeErrors: number;
   quarantinedSegments: number;
@@ -21,6 +28,7 @@ export function createMetrics(): IngestMetrics {
     acceptedReadings: 0,
     acceptedEvents: 0,
     deadLettered: {},
+    deadLetterSamplesDropped: {},
     writtenLines: 0,
     writeErrors: 0,
     quarantinedSegments: 0,
@@ -28,38 +36,88 @@ export function createMetrics(): IngestMetrics {
   };
 }
 
-export function renderPrometheus(
-  m: IngestMetrics,
-  journal: JournalStats,
-  breaches: { legsInMemory: number } = { legsInMemory: 0 },
-): string {
-  const lines = [
-    '# TYPE coldchain_ingest_received_total counter',
-    `coldchain_ingest_received_total ${m.received}`,
-    '# TYPE coldchain_ingest_accepted_messages_total counter',
-    `coldchain_ingest_accepted_messages_total ${m.acceptedMessages}`,
-    '# TYPE coldchain_ingest_accepted_readings_total counter',
-    `coldchain_ingest_accepted_readings_total ${m.acceptedReadings}`,
-    '# TYPE coldchain_ingest_accepted_events_total counter',
-    `coldchain_ingest_accepted_events_total ${m.acceptedEvents}`,
-    '# TYPE coldchain_ingest_dead_letters_total counter',
-    ...Object.entries(m.deadLettered).map(
-      ([reason, n]) => `coldchain_ingest_dead_letters_total{reason="${reason}"} ${n}`,
-    ),
-    '# TYPE coldchain_ingest_written_lines_total counter',
-    `coldchain_ingest_written_lines_total ${m.writtenLines}`,
-    '# TYPE coldchain_ingest_write_errors_total counter',
-    `coldchain_ingest_write_errors_total ${m.writeErrors}`,
-    '# TYPE coldchain_ingest_quarantined_segments_total counter',
-    `coldchain_ingest_quarantined_segments_total ${m.quarantinedSegments}`,
-    '# TYPE coldchain_ingest_journal_bytes gauge',
-    `coldchain_ingest_journal_bytes ${journal.bytes}`,
-    '# TYPE coldchain_ingest_journal_segments gauge',
-    `coldchain_ingest_journal_segments ${journal.segments}`,
-    '# TYPE coldchain_ingest_write_lag_ms gauge',
-    `coldchain_ingest_write_lag_ms ${m.lastWriteLagMs}`,
-    '# TYPE coldchain_breach_legs_in_memory gauge',
-    `coldchain_breach_legs_in_memory ${breaches.legsInMemory}`,
-  ];
-  return `${lines.join('\n')}\n`;
+/** What `/metrics` reads besides the counters, at scrape time. */
+export interface MetricsSources {
+  journal: () => JournalStats;
+  legsInMemory: () => number;
+  deadLetters: () => DeadLetterStats;
+}
+
+/**
+ * A registry of its own (not prom-client's global one), so that several ingests in one process
+ * (the demo, tests) each report their own, with Node's default process metrics.
+ */
+export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  const byReason = (name: string, help: string, read: () => Record<string, number>) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(read())) this.inc({ reason }, n);
+      },
+    });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+
+  counter('coldchain_ingest_received_total', 'MQTT messages received', () => m.received);
+  counter('coldchain_ingest_accepted_messages_total', 'messages journaled', () => m.acceptedMessages);
+  counter('coldchain_ingest_accepted_readings_total', 'readings journaled', () => m.acceptedReadings);
+  counter('coldchain_ingest_accepted_events_total', 'device events journaled', () => m.acceptedEvents);
+  byReason('coldchain_ingest_dead_letters_total', 'messages refused, by reason', () => m.deadLettered);
+  byReason(
+    'coldchain_ingest_dead_letter_samples_dropped_total',
+    'dead letters counted but not stored as a sample (per-device or total cap reached), by reason',
+    () => m.deadLetterSamplesDropped,
+  );
+  gauge(
+    'coldchain_ingest_dead_letter_samples_stored',
+    'dead-letter samples in the store now',
+    () => sources.deadLetters().stored,
+  );
+  counter('coldchain_ingest_written_lines_total', 'lines InfluxDB confirmed', () => m.writtenLines);
+  counter('coldchain_ingest_write_errors_total', 'InfluxDB writes failed and retried', () => m.writeErrors);
+  counter(
+    'coldchain_ingest_quarantined_segments_total',
+    'journal segments InfluxDB refused as malformed',
+    () => m.quarantinedSegments,
+  );
+  gauge('coldchain_ingest_journal_bytes', 'journal bytes not yet in InfluxDB', () => sources.journal().bytes);
+  gauge(
+    'coldchain_ingest_journal_segments',
+    'journal segments not yet in InfluxDB',
+    () => sources.journal().segments,
+  );
+  gauge(
+    'coldchain_ingest_write_lag_ms',
+    "arrival of the newest written batch's messages to InfluxDB's confirmation",
+    () => m.lastWriteLagMs,
+  );
+  gauge(
+    'coldchain_breach_legs_in_memory',
+    'custody legs whose engine state is in memory',
+    sources.legsInMemory,
+  );
+  return registry;
 }

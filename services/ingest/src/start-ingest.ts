@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { parseProfiles } from '@coldchain/coldchain';
 import { createDurableWriter, type DurableWriter, openJournal, readDeviceHistory } from '@coldchain/influx';
+import { makeDataDirPrivate } from '@coldchain/runtime';
 import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
 import { type BreachMonitor, createBreachMonitor, toEngineReading } from './breach-monitor.js';
 import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
 import type { IngestEnv } from './env.js';
-import { createMetrics, type IngestMetrics, renderPrometheus } from './metrics.js';
+import { createHealthCheck } from './health.js';
+import { createMetrics, createMetricsRegistry, type IngestMetrics } from './metrics.js';
 
 export interface RunningIngest {
   ingest: Ingest;
@@ -28,7 +30,20 @@ export async function startIngest(
   log: Logger,
   deps: { store?: MetadataStore; onAccepted?: (m: AcceptedMessage) => void } = {},
 ): Promise<RunningIngest> {
-  const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
+  makeDataDirPrivate(env.dataDir, log);
+  const store =
+    deps.store ??
+    createSqliteStore({
+      file: env.metadataFile,
+      deadLetters: { file: env.deadLetterFile, limits: env.deadLetterLimits },
+    });
+  // Opens the dead-letter database now (importing an earlier release's dead letters, pruning
+  // expired samples), not at the first invalid message.
+  const deadLetters = store.deadLetterStats();
+  log.info(
+    { stored: deadLetters.stored, dropped: deadLetters.dropped, limits: env.deadLetterLimits },
+    'dead letters',
+  );
   const metrics = createMetrics();
   const journal = await openJournal({
     dir: env.journalDir,
@@ -106,18 +121,36 @@ export async function startIngest(
   const tick = setInterval(() => void breaches.tick(), env.breachTickMs);
   tick.unref();
 
+  const registry = createMetricsRegistry(metrics, {
+    journal: () => journal.stats(),
+    legsInMemory: () => breaches.legsInMemory(),
+    deadLetters: () => store.deadLetterStats(),
+  });
+  const health = createHealthCheck({
+    mqttConnected: () => ingest?.client?.connected === true,
+    influxUrl: env.influx.url,
+    // A primary-key lookup of an id no device can have: the store answers, or it throws.
+    probeStore: () => store.getDevice(''),
+    journal: () => journal.stats(),
+  });
   const server: Server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(renderPrometheus(metrics, journal.stats(), { legsInMemory: breaches.legsInMemory() }));
-    } else if (req.url === '/healthz') {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: 'ok', journal: journal.stats() }));
-    } else {
-      res.writeHead(404).end();
-    }
+    const answer = async () => {
+      if (req.url === '/metrics') {
+        const text = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType }).end(text);
+      } else if (req.url === '/healthz') {
+        const report = await health.report();
+        res
+          .writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify(report));
+      } else {
+        res.writeHead(404).end();
+      }
+    };
+    answer().catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'metrics server request failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
   const metricsPort = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

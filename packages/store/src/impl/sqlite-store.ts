@@ -1,22 +1,26 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { dirname, join } from 'node:path';
 import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
 import type { Alert, AlertStatus, CustodyLeg, Shipment, WebhookDelivery } from '../domain-records.js';
 import type {
-  DeadLetter,
+  DeadLetterLimits,
   Device,
   DeviceKind,
   MetadataStore,
-  NewDeadLetter,
   Principal,
   ServiceRole,
 } from '../store.js';
+import { openPrivateSqlite } from './private-sqlite.js';
+import {
+  DEFAULT_DEAD_LETTER_LIMITS,
+  openSqliteDeadLetters,
+  type SqliteDeadLetters,
+} from './sqlite-dead-letters.js';
 
-/** Dead-letter payloads are kept up to this many bytes: enough to see what was wrong. */
-export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
-
-/** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
+/**
+ * Schema versions, applied in order; `PRAGMA user_version` records the last one applied. The
+ * `dead_letters` table of the first version is where an earlier release kept dead letters; they
+ * now have a database of their own (sqlite-dead-letters.ts), which imports and drops this table.
+ */
 const MIGRATIONS: string[] = [
   `CREATE TABLE devices (
      id TEXT PRIMARY KEY,
@@ -170,16 +174,20 @@ const toDevice = (row: DeviceRow): Device => ({
 });
 
 export interface SqliteStoreOptions {
-  /** Database file, or `:memory:`. */
+  /** Database file, or `:memory:`. Created with mode 0600, its folder with 0700. */
   file: string;
   /** Wall clock, injected so that tests control it. */
   now?: () => number;
+  deadLetters?: {
+    /** Their own database file; default `dead-letters.db` next to `file` (`:memory:` with it). */
+    file?: string;
+    /** Default DEFAULT_DEAD_LETTER_LIMITS. */
+    limits?: Partial<DeadLetterLimits>;
+  };
 }
 
 export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const db = new Database(opts.file);
-  db.pragma('journal_mode = WAL');
+  const db = openPrivateSqlite(opts.file);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   const now = opts.now ?? Date.now;
@@ -211,11 +219,6 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
        ON CONFLICT (id) DO UPDATE SET role = excluded.role, secret_hash = excluded.secret_hash`,
     ),
     service: db.prepare('SELECT role, secret_hash FROM service_accounts WHERE id = ?'),
-    insertDeadLetter: db.prepare(
-      `INSERT INTO dead_letters (device_id, topic, arrived_at_ms, reason, problems, payload, payload_bytes)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    deadLettersByReason: db.prepare('SELECT reason, COUNT(*) AS n FROM dead_letters GROUP BY reason'),
     insertShipment: db.prepare(
       `INSERT INTO shipments (${SHIPMENT_COLUMNS}) VALUES (@id, @profileId, @shipper, @consignee, @description, @createdAtMs)`,
     ),
@@ -268,6 +271,20 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
     if (!row) throw new Error(`alert ${id} does not exist`);
     return toAlert(row);
+  };
+
+  // Opened on first use: the broker shares this store and never touches dead letters.
+  let deadLetters: SqliteDeadLetters | undefined;
+  const dl = () => {
+    deadLetters ??= openSqliteDeadLetters({
+      file:
+        opts.deadLetters?.file ??
+        (opts.file === ':memory:' ? ':memory:' : join(dirname(opts.file), 'dead-letters.db')),
+      limits: { ...DEFAULT_DEAD_LETTER_LIMITS, ...opts.deadLetters?.limits },
+      now,
+      legacy: db,
+    });
+    return deadLetters;
   };
 
   let closed = false;
@@ -449,48 +466,17 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       }));
     },
 
-    addDeadLetter(letter: NewDeadLetter) {
-      stmt.insertDeadLetter.run(
-        letter.deviceId,
-        letter.topic,
-        letter.arrivedAtMs,
-        letter.reason,
-        JSON.stringify(letter.problems),
-        letter.payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES).toString('utf8'),
-        letter.payloadBytes,
-      );
-    },
-
-    listDeadLetters({ deviceId, limit = 100 } = {}): DeadLetter[] {
-      const rows = (
-        deviceId === undefined
-          ? db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit)
-          : db
-              .prepare('SELECT * FROM dead_letters WHERE device_id = ? ORDER BY id DESC LIMIT ?')
-              .all(deviceId, limit)
-      ) as Array<Record<string, unknown>>;
-      return rows.map((r) => ({
-        id: Number(r.id),
-        deviceId: (r.device_id as string | null) ?? null,
-        topic: String(r.topic),
-        arrivedAtMs: Number(r.arrived_at_ms),
-        reason: String(r.reason),
-        problems: JSON.parse(String(r.problems)) as string[],
-        payload: String(r.payload),
-        payloadBytes: Number(r.payload_bytes),
-      }));
-    },
-
-    countDeadLettersByReason() {
-      const out: Record<string, number> = {};
-      for (const row of stmt.deadLettersByReason.all() as Array<{ reason: string; n: number }>)
-        out[row.reason] = row.n;
-      return out;
-    },
+    addDeadLetter: (letter) => dl().add(letter),
+    listDeadLetters: (filter) => dl().list(filter),
+    countDeadLettersByReason: () => dl().countByReason(),
+    countDeadLettersOfDevice: (deviceId) => dl().countByDevice(deviceId),
+    deadLetterStats: () => dl().stats(),
+    pruneDeadLetters: () => dl().prune(),
 
     close() {
       if (closed) return;
       closed = true;
+      deadLetters?.close();
       db.close();
     },
   };

@@ -1,0 +1,36 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Owner-only modes for the data folder and what is in it: device credentials live there. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Opens a SQLite database in WAL mode that only its owner can read. The file is created with mode
+ * 0600 before SQLite opens it, because SQLite creates the database with the process umask (0644
+ * by default) but gives its `-wal` and `-shm` files the database file's own mode; files left
+ * looser by an earlier release are tightened after the open, once those two exist.
+ */
+export function openPrivateSqlite(file: string): Database.Database {
+  if (file === ':memory:') {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    return db;
+  }
+  mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) tightenFile(path);
+  return db;
+}
+
+function tightenFile(path: string) {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE_MODE);
+  } catch (err) {
+    // -wal and -shm exist only while a connection is open; another process may just have closed it.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

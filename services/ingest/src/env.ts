@@ -22,6 +22,7 @@ const EnvSchema = z.object({
     .min(1024 * 1024)
     .default(2 * 1024 ** 3),
   INGEST_JOURNAL_SYNC: z.enum(['always', 'os']).default('always'),
+  INGEST_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
   COLDCHAIN_PROFILES_FILE: z
@@ -75,6 +76,8 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     flushIntervalMs: e.INGEST_FLUSH_INTERVAL_MS,
     journalMaxBytes: e.INGEST_JOURNAL_MAX_BYTES,
     journalSync: e.INGEST_JOURNAL_SYNC,
+    ledgerFile: join(dataDir, 'ingest-ledger.db'),
+    ledgerRetentionMs: e.INGEST_LEDGER_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
     profilesFile: e.COLDCHAIN_PROFILES_FILE,
     breachTickMs: e.BREACH_TICK_MS,

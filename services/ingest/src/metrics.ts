@@ -7,6 +7,8 @@ export interface IngestMetrics {
   acceptedReadings: number;
   acceptedEvents: number;
   deadLettered: Record<string, number>;
+  /** Readings refused because their device had already sent other values for the same timestamp. */
+  conflicts: number;
   writtenLines: number;
   writeErrors: number;
   quarantinedSegments: number;
@@ -21,6 +23,7 @@ export function createMetrics(): IngestMetrics {
     acceptedReadings: 0,
     acceptedEvents: 0,
     deadLettered: {},
+    conflicts: 0,
     writtenLines: 0,
     writeErrors: 0,
     quarantinedSegments: 0,
@@ -46,6 +49,9 @@ export function renderPrometheus(
     ...Object.entries(m.deadLettered).map(
       ([reason, n]) => `coldchain_ingest_dead_letters_total{reason="${reason}"} ${n}`,
     ),
+    '# HELP coldchain_ingest_conflicting_readings_total Readings refused: their device and timestamp were already accepted with other values.',
+    '# TYPE coldchain_ingest_conflicting_readings_total counter',
+    `coldchain_ingest_conflicting_readings_total ${m.conflicts}`,
     '# TYPE coldchain_ingest_written_lines_total counter',
     `coldchain_ingest_written_lines_total ${m.writtenLines}`,
     '# TYPE coldchain_ingest_write_errors_total counter',

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { DeviceMark, LedgerIndex, LedgerRow } from './reading-ledger.js';
+import type { DeviceMark, LedgerIndex } from './reading-ledger.js';
 
 export interface SqliteLedgerIndex extends LedgerIndex {
   /** Safe to call twice. */
@@ -21,11 +21,20 @@ export interface SqliteLedgerIndexOptions {
   sync: 'always' | 'os';
 }
 
+/** Longest stretch of event time one chunk covers, which bounds the chunks a lookup reads. */
+export const CHUNK_SPAN_MS = 60 * 60 * 1000;
+
 /**
  * The ledger's durable index in its own SQLite file (WAL), apart from the metadata store, so that
- * its write rate and size never slow credentials and alerts. Rows are keyed by (timestamp, device),
- * timestamp first: live data from every device lands at the right edge of the B-tree, where the
- * pages are hot, and pruning by age deletes from the left edge.
+ * its write rate and size never slow credentials and alerts.
+ *
+ * A row per reading would cost an SQLite insert per reading on the hot path (several µs each, a
+ * large share of the ingest's budget at tens of thousands of readings per second). So each commit
+ * stores, per device, its new readings as chunks: one row per device and stretch of at most
+ * `CHUNK_SPAN_MS`, keyed by (device, first timestamp), with the readings as text lines
+ * `\n<ts> <field set>`. Inserts then scale with devices × commits, not with readings. A lookup
+ * reads the device's chunks that start within `CHUNK_SPAN_MS` before the timestamp (a backlog
+ * may have added a chunk overlapping an older one) and searches their text.
  */
 export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLedgerIndex {
   const created = !existsSync(opts.file);
@@ -34,12 +43,14 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   db.pragma(`synchronous = ${opts.sync === 'always' ? 'FULL' : 'NORMAL'}`);
   db.pragma('cache_size = -16000');
   db.exec(`
-    CREATE TABLE IF NOT EXISTS reading (
-      ts_ms INTEGER NOT NULL,
+    CREATE TABLE IF NOT EXISTS chunk (
       device TEXT NOT NULL,
-      fields TEXT NOT NULL,
-      PRIMARY KEY (ts_ms, device)
+      first_ts_ms INTEGER NOT NULL,
+      last_ts_ms INTEGER NOT NULL,
+      entries TEXT NOT NULL,
+      PRIMARY KEY (device, first_ts_ms)
     ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS chunk_by_age ON chunk (last_ts_ms);
     CREATE TABLE IF NOT EXISTS device_mark (
       device TEXT PRIMARY KEY,
       hwm_ms INTEGER,
@@ -59,14 +70,20 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   const legacyEndsAtMs = getMeta.get('legacy_ends_at_ms') ?? null;
   let prunedBeforeMs = getMeta.get('pruned_before_ms') ?? Number.NEGATIVE_INFINITY;
 
-  const find = db
-    .prepare<[number, string], string>('SELECT fields FROM reading WHERE ts_ms = ? AND device = ?')
+  const candidates = db
+    .prepare<[string, number, number, number], string>(
+      'SELECT entries FROM chunk WHERE device = ? AND first_ts_ms BETWEEN ? AND ? AND last_ts_ms >= ?',
+    )
     .pluck();
   const getMark = db.prepare<[string], { hwm_ms: number | null; legacy_until_ms: number | null }>(
     'SELECT hwm_ms, legacy_until_ms FROM device_mark WHERE device = ?',
   );
-  const insert = db.prepare<[number, string, string]>(
-    'INSERT INTO reading (ts_ms, device, fields) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  const insert = db.prepare<[string, number, number, string]>(
+    // The ledger never commits a timestamp twice, so a chunk never starts where another does; were
+    // it to, nothing is lost: the entries are appended to that chunk.
+    `INSERT INTO chunk (device, first_ts_ms, last_ts_ms, entries) VALUES (?, ?, ?, ?)
+     ON CONFLICT (device, first_ts_ms) DO UPDATE SET
+       last_ts_ms = max(last_ts_ms, excluded.last_ts_ms), entries = entries || excluded.entries`,
   );
   const putMark = db.prepare<[string, number | null, number | null]>(
     `INSERT INTO device_mark (device, hwm_ms, legacy_until_ms) VALUES (?, ?, ?)
@@ -74,7 +91,7 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
        hwm_ms = max(coalesce(hwm_ms, excluded.hwm_ms), coalesce(excluded.hwm_ms, hwm_ms)),
        legacy_until_ms = coalesce(excluded.legacy_until_ms, legacy_until_ms)`,
   );
-  const prune = db.prepare<[number]>('DELETE FROM reading WHERE ts_ms < ?');
+  const prune = db.prepare<[number]>('DELETE FROM chunk WHERE last_ts_ms < ?');
   const finite = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n);
   // -Infinity (no legacy history) is kept as the smallest safe integer: NULL means "not asked".
   const legacyToDb = (n: number | null) =>
@@ -82,10 +99,44 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   const legacyFromDb = (n: number | null) =>
     n === null ? null : n === Number.MIN_SAFE_INTEGER ? Number.NEGATIVE_INFINITY : n;
 
-  const commit = db.transaction((rows: readonly LedgerRow[], marks: ReadonlyMap<string, DeviceMark>) => {
-    for (const r of rows) insert.run(r.tsMs, r.deviceId, r.fields);
-    for (const [deviceId, m] of marks) putMark.run(deviceId, finite(m.hwmMs), legacyToDb(m.legacyUntilMs));
-  });
+  const commit = db.transaction(
+    (
+      rows: ReadonlyMap<string, { readonly ts: readonly number[]; readonly fields: readonly string[] }>,
+      marks: ReadonlyMap<string, DeviceMark>,
+    ) => {
+      for (const [deviceId, r] of rows) {
+        let order = r.ts.map((_, i) => i);
+        // Live data comes in order; a backlog or a redelivery mix may not.
+        if (r.ts.some((t, i) => i > 0 && t < (r.ts[i - 1] as number)))
+          order = order.sort((a, b) => (r.ts[a] as number) - (r.ts[b] as number));
+        let first = 0;
+        while (first < order.length) {
+          const firstTs = r.ts[order[first] as number] as number;
+          let text = '';
+          let last = first;
+          for (; last < order.length; last++) {
+            const i = order[last] as number;
+            const ts = r.ts[i] as number;
+            if (ts - firstTs > CHUNK_SPAN_MS) break;
+            text += `\n${ts} ${r.fields[i]}`;
+          }
+          insert.run(deviceId, firstTs, r.ts[order[last - 1] as number] as number, text);
+          first = last;
+        }
+      }
+      for (const [deviceId, m] of marks) putMark.run(deviceId, finite(m.hwmMs), legacyToDb(m.legacyUntilMs));
+    },
+  );
+  const find = (deviceId: string, tsMs: number): string | undefined => {
+    const needle = `\n${tsMs} `;
+    for (const text of candidates.all(deviceId, tsMs - CHUNK_SPAN_MS, tsMs, tsMs)) {
+      const at = text.indexOf(needle);
+      if (at < 0) continue;
+      const end = text.indexOf('\n', at + needle.length);
+      return text.slice(at + needle.length, end < 0 ? undefined : end);
+    }
+    return undefined;
+  };
   const pruneTx = db.transaction((beforeMs: number) => {
     prune.run(beforeMs);
     setMeta.run('pruned_before_ms', beforeMs);
@@ -103,7 +154,7 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
         legacyUntilMs: legacyFromDb(row.legacy_until_ms),
       };
     },
-    find: (deviceId, tsMs) => find.get(tsMs, deviceId),
+    find,
     commit,
     prune(beforeMs) {
       if (beforeMs <= prunedBeforeMs) return;

@@ -216,7 +216,8 @@ describe('the reading ledger, for any sequence of readings', () => {
       arbitrary: fc.record({ op: fc.constant('prune' as const), t: fc.integer({ min: 0, max: 8 }) }),
     },
   );
-  const tsOf = (t: number) => NOW - 10 * DAY + t * 60_000;
+  // 25 minutes apart: several chunks of the index per device, and backlogs that overlap them.
+  const tsOf = (t: number) => NOW - 10 * DAY + t * 25 * 60_000;
   const fieldsOf = (v: number) => `temp_air=${v},seq=1i`;
 
   it('accepts exactly the first version of each device and timestamp', async () => {

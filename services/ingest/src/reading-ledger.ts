@@ -49,8 +49,14 @@ export interface LedgerIndex {
   prunedBeforeMs(): number;
   mark(deviceId: string): DeviceMark | undefined;
   find(deviceId: string, tsMs: number): string | undefined;
-  /** Stores rows and marks in one transaction; a row whose key is already stored is left as it is. */
-  commit(rows: readonly LedgerRow[], marks: ReadonlyMap<string, DeviceMark>): void;
+  /**
+   * Stores accepted readings (per device: timestamps and field sets, index by index) and marks in
+   * one transaction. Never given a timestamp already stored for the device.
+   */
+  commit(
+    rows: ReadonlyMap<string, { readonly ts: readonly number[]; readonly fields: readonly string[] }>,
+    marks: ReadonlyMap<string, DeviceMark>,
+  ): void;
   /** Deletes rows older than `beforeMs`. */
   prune(beforeMs: number): void;
 }
@@ -101,8 +107,11 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
   /** Every device met in this process, with its mark (dirty ones are committed with the rows). */
   const marks = new Map<string, DeviceMark>();
   const dirty = new Map<string, DeviceMark>();
-  /** Accepted and not yet committed, by device and timestamp. */
-  let pending = new Map<string, Map<number, string>>();
+  /**
+   * Accepted and not yet committed, per device in acceptance order: two arrays, so that the hot path
+   * costs two pushes; a lookup (rare: readings older than the device's newest) scans them.
+   */
+  let pending = new Map<string, { ts: number[]; fields: string[] }>();
   let pendingRows = 0;
   let lastPruneMs = Number.NEGATIVE_INFINITY;
   /** Devices waiting for InfluxDB: their next messages are decided after it answers. */
@@ -120,21 +129,29 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
     return mark;
   };
 
+  /** Records an accepted reading; callers have made sure nothing is stored for that time yet. */
   const record = (deviceId: string, mark: DeviceMark, tsMs: number, fields: string) => {
     let rows = pending.get(deviceId);
     if (!rows) {
-      rows = new Map();
+      rows = { ts: [], fields: [] };
       pending.set(deviceId, rows);
     }
-    if (rows.has(tsMs)) return;
-    rows.set(tsMs, fields);
+    rows.ts.push(tsMs);
+    rows.fields.push(fields);
     pendingRows++;
     if (tsMs > mark.hwmMs) mark.hwmMs = tsMs;
     dirty.set(deviceId, mark);
   };
 
+  const pendingFields = (deviceId: string, tsMs: number): string | undefined => {
+    const rows = pending.get(deviceId);
+    if (!rows) return undefined;
+    const i = rows.ts.lastIndexOf(tsMs);
+    return i < 0 ? undefined : rows.fields[i];
+  };
+
   const storedFields = (deviceId: string, tsMs: number) =>
-    pending.get(deviceId)?.get(tsMs) ?? index.find(deviceId, tsMs);
+    pendingFields(deviceId, tsMs) ?? index.find(deviceId, tsMs);
 
   /** Whether a reading at `tsMs` that neither memory nor the index knows may still be in InfluxDB. */
   const uncovered = (mark: DeviceMark, tsMs: number) =>
@@ -208,10 +225,7 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
 
   function persist() {
     if (pendingRows > 0 || dirty.size > 0) {
-      const rows: LedgerRow[] = [];
-      for (const [deviceId, byTs] of pending)
-        for (const [tsMs, fields] of byTs) rows.push({ deviceId, tsMs, fields });
-      index.commit(rows, dirty);
+      index.commit(pending, dirty);
       pending = new Map();
       pendingRows = 0;
       dirty.clear();

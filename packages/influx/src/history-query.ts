@@ -1,6 +1,6 @@
 import type { Reading } from '@coldchain/schema';
 import { InfluxDB } from '@influxdata/influxdb-client';
-import { TELEMETRY_MEASUREMENT } from './line-protocol.js';
+import { readingFields, TELEMETRY_MEASUREMENT } from './line-protocol.js';
 import type { InfluxConnection } from './local-server.js';
 
 /**
@@ -34,4 +34,62 @@ export async function readDeviceHistory(
     if (typeof row.seq === 'number') reading.seq = row.seq;
     return reading;
   });
+}
+
+/**
+ * The canonical field set (`readingFields`) of each stored telemetry point of a device between two
+ * event times, both inclusive, by timestamp: what the reading ledger compares a late reading with
+ * when its own index no longer (or never) covered that time.
+ */
+export async function readStoredFieldSets(
+  connection: InfluxConnection,
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Map<number, string>> {
+  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
+    connection.org,
+  );
+  const rows = await api.collectRows<Record<string, unknown>>(`
+    from(bucket: "${connection.bucket}")
+      |> range(start: ${new Date(fromMs).toISOString()}, stop: ${new Date(toMs + 1).toISOString()})
+      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
+      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`);
+  const out = new Map<number, string>();
+  for (const row of rows) {
+    const temp: Record<string, number> = {};
+    for (const [k, v] of Object.entries(row))
+      if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;
+    const reading: Reading = { tsMs: Date.parse(String(row._time)) };
+    if (Object.keys(temp).length > 0) reading.temp = temp;
+    if (typeof row.rh === 'number') reading.rh = row.rh;
+    if (typeof row.door === 'boolean') reading.door = row.door;
+    if (typeof row.lat === 'number') reading.lat = row.lat;
+    if (typeof row.lon === 'number') reading.lon = row.lon;
+    if (typeof row.battery === 'number') reading.battery = row.battery;
+    if (typeof row.seq === 'number') reading.seq = row.seq;
+    out.set(reading.tsMs, readingFields(reading));
+  }
+  return out;
+}
+
+/** The event time of a device's newest stored telemetry point since `sinceMs`, or `null` if it has none. */
+export async function newestStoredReadingMs(
+  connection: InfluxConnection,
+  deviceId: string,
+  sinceMs: number,
+): Promise<number | null> {
+  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
+    connection.org,
+  );
+  const rows = await api.collectRows<{ _time: string }>(`
+    from(bucket: "${connection.bucket}")
+      |> range(start: ${new Date(sinceMs).toISOString()})
+      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
+      |> keep(columns: ["_time"])
+      |> group()
+      |> sort(columns: ["_time"], desc: true)
+      |> limit(n: 1)`);
+  const t = rows[0]?._time;
+  return t === undefined ? null : Date.parse(t);
 }

@@ -8,9 +8,17 @@ export {
   retryDelayMs,
   type WriterEvents,
 } from './durable-writer.js';
-export { readDeviceHistory } from './history-query.js';
+export { newestStoredReadingMs, readDeviceHistory, readStoredFieldSets } from './history-query.js';
 export { type Journal, type JournalOptions, type JournalStats, openJournal } from './journal.js';
-export { EVENTS_MEASUREMENT, eventToLine, readingToLine, TELEMETRY_MEASUREMENT } from './line-protocol.js';
+export {
+  EVENTS_MEASUREMENT,
+  eventToLine,
+  parseTelemetryLine,
+  readingFields,
+  readingToLine,
+  TELEMETRY_MEASUREMENT,
+  telemetryLine,
+} from './line-protocol.js';
 export {
   defaultCacheDir,
   ensureInfluxd,

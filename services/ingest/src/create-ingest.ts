@@ -1,8 +1,9 @@
 import type { Journal } from '@coldchain/influx';
-import { eventToLine, readingToLine } from '@coldchain/influx';
+import { eventToLine, readingFields, telemetryLine } from '@coldchain/influx';
 import {
   type DeviceEvent,
   EVENTS_TOPIC_FILTER,
+  MAX_PROBLEMS,
   type Problem,
   parseDeviceTopic,
   parseEvents,
@@ -14,6 +15,7 @@ import type { MetadataStore } from '@coldchain/store';
 import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from './metrics.js';
+import type { LedgerEntry, ReadingLedger, Verdict } from './reading-ledger.js';
 
 export interface AcceptedMessage {
   deviceId: string;
@@ -25,11 +27,16 @@ export interface AcceptedMessage {
 export interface IngestDeps {
   mqtt: { url: string; username: string; password: string; clientId: string };
   journal: Journal;
+  /** Decides, per reading, new / redelivered / conflicting with what was accepted before. */
+  ledger: ReadingLedger;
   store: MetadataStore;
   metrics: IngestMetrics;
   log: Logger;
   now?: () => number;
-  /** Called after a message is journaled, before its PUBACK: the breach engine's entry point. */
+  /**
+   * Called after a message is journaled, before its PUBACK: the breach engine's entry point. It gets
+   * the accepted readings only, never one that conflicts with history.
+   */
   onAccepted?: (message: AcceptedMessage) => void;
 }
 
@@ -51,7 +58,35 @@ type SendPacket = (
 /** Acknowledgements held for their journal flush at most; past it, reading from the broker pauses. */
 const MAX_ACKS_WAITING = 5000;
 
-type Outcome = { accepted: true } | { accepted: false; reason: string; problems: string[] };
+interface DeadLetterReason {
+  reason: string;
+  problems: string[];
+}
+/** A message is accepted, refused, or accepted in part (the readings that conflict with history are refused). */
+type Outcome = { accepted: true; refused?: DeadLetterReason } | ({ accepted: false } & DeadLetterReason);
+
+/** Dead-letter reason of readings that would rewrite history (DESIGN.md §3, append-only). */
+export const CONFLICTING_READING = 'conflicting_reading';
+
+const conflictProblems = (
+  entries: readonly LedgerEntry[],
+  verdicts: readonly Verdict[],
+): { count: number; problems: string[] } => {
+  const problems: string[] = [];
+  let count = 0;
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i] as Verdict;
+    if (v.kind !== 'conflict') continue;
+    count++;
+    if (problems.length >= MAX_PROBLEMS - 1) continue;
+    const e = entries[i] as LedgerEntry;
+    problems.push(
+      `readings[${i}] at ${new Date(e.tsMs).toISOString()} conflicts with the reading already accepted for that time: stored ${v.storedFields}; received ${e.fields}`,
+    );
+  }
+  if (count > problems.length) problems.push(`… and ${count - problems.length} more conflicting readings`);
+  return { count, problems };
+};
 
 const describe = (problems: readonly Problem[]) => problems.map((p) => p.message);
 
@@ -66,7 +101,7 @@ const describe = (problems: readonly Problem[]) => problems.map((p) => p.message
 const KNOWN_DEVICE_TTL_MS = 10_000;
 
 export function createIngest(deps: IngestDeps): Ingest {
-  const { journal, store, metrics, log } = deps;
+  const { journal, ledger, store, metrics, log } = deps;
   const now = deps.now ?? Date.now;
   /** Devices found enabled in the store, and when: checked again after `KNOWN_DEVICE_TTL_MS`. */
   const knownDevices = new Map<string, number>();
@@ -161,10 +196,29 @@ export function createIngest(deps: IngestDeps): Ingest {
         };
       events = result.value.events;
     }
-    const lines = [
-      ...readings.map((r) => readingToLine(deviceId, r)),
-      ...events.map((e) => eventToLine(deviceId, e)),
-    ];
+    const lines: string[] = [];
+    let refused: DeadLetterReason | undefined;
+    if (readings.length > 0) {
+      const entries = readings.map((r) => ({ tsMs: r.tsMs, fields: readingFields(r) }));
+      const decided = ledger.decide(deviceId, entries);
+      const verdicts = decided instanceof Promise ? await decided : decided;
+      let conflicts = false;
+      for (let i = 0; i < entries.length; i++) {
+        if ((verdicts[i] as Verdict).kind === 'conflict') conflicts = true;
+        else {
+          const e = entries[i] as LedgerEntry;
+          lines.push(telemetryLine(deviceId, e.fields, e.tsMs));
+        }
+      }
+      if (conflicts) {
+        const { count, problems } = conflictProblems(entries, verdicts);
+        metrics.conflicts += count;
+        refused = { reason: CONFLICTING_READING, problems };
+        if (count === readings.length) return { accepted: false, ...refused };
+        readings = readings.filter((_, i) => (verdicts[i] as Verdict).kind !== 'conflict');
+      }
+    }
+    for (const e of events) lines.push(eventToLine(deviceId, e));
     const { bytes, maxBytes } = journal.stats();
     if (bytes >= maxBytes && !journalFull) {
       journalFull = true;
@@ -180,7 +234,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     metrics.acceptedReadings += readings.length;
     metrics.acceptedEvents += events.length;
     deps.onAccepted?.({ deviceId, arrivedAtMs, readings, events });
-    return { accepted: true };
+    return refused ? { accepted: true, refused } : { accepted: true };
   }
 
   return {
@@ -218,14 +272,15 @@ export function createIngest(deps: IngestDeps): Ingest {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
           const done = handle(topic, payload).then((outcome) => {
-            if (!outcome.accepted) {
+            const refused = outcome.accepted ? outcome.refused : outcome;
+            if (refused) {
               deadLetter(
                 topic,
                 parseDeviceTopic(topic)?.deviceId ?? null,
                 payload,
                 now(),
-                outcome.reason,
-                outcome.problems,
+                refused.reason,
+                refused.problems,
               );
             }
           });

@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   INGEST_DEAD_LETTER_PER_DEVICE: z.coerce.number().int().min(0).default(100),
   INGEST_DEAD_LETTER_MAX: z.coerce.number().int().min(0).default(10_000),
   INGEST_DEAD_LETTER_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  INGEST_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
   COLDCHAIN_PROFILES_FILE: z
@@ -85,6 +86,8 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     flushIntervalMs: e.INGEST_FLUSH_INTERVAL_MS,
     journalMaxBytes: e.INGEST_JOURNAL_MAX_BYTES,
     journalSync: e.INGEST_JOURNAL_SYNC,
+    ledgerFile: join(dataDir, 'ingest-ledger.db'),
+    ledgerRetentionMs: e.INGEST_LEDGER_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
     profilesFile: e.COLDCHAIN_PROFILES_FILE,
     breachTickMs: e.BREACH_TICK_MS,

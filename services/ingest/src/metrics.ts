@@ -14,6 +14,8 @@ export interface IngestMetrics {
   deadLettered: Record<string, number>;
   /** Dead letters counted but not kept as a sample: their device or the store had reached its cap. */
   deadLetterSamplesDropped: Record<string, number>;
+  /** Readings refused because their device had already sent other values for the same timestamp. */
+  conflicts: number;
   writtenLines: number;
   writeErrors: number;
   quarantinedSegments: number;
@@ -29,6 +31,7 @@ export function createMetrics(): IngestMetrics {
     acceptedEvents: 0,
     deadLettered: {},
     deadLetterSamplesDropped: {},
+    conflicts: 0,
     writtenLines: 0,
     writeErrors: 0,
     quarantinedSegments: 0,
@@ -86,6 +89,11 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
   counter('coldchain_ingest_accepted_readings_total', 'readings journaled', () => m.acceptedReadings);
   counter('coldchain_ingest_accepted_events_total', 'device events journaled', () => m.acceptedEvents);
   byReason('coldchain_ingest_dead_letters_total', 'messages refused, by reason', () => m.deadLettered);
+  counter(
+    'coldchain_ingest_conflicting_readings_total',
+    'readings refused because their device had sent other values for the same timestamp before',
+    () => m.conflicts,
+  );
   byReason(
     'coldchain_ingest_dead_letter_samples_dropped_total',
     'dead letters counted but not stored as a sample (per-device or total cap reached), by reason',

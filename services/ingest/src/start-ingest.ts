@@ -1,8 +1,22 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseProfiles } from '@coldchain/coldchain';
-import { createDurableWriter, type DurableWriter, openJournal, readDeviceHistory } from '@coldchain/influx';
+import {
+  createDurableWriter,
+  DEFAULT_RETRY,
+  type DurableWriter,
+  type Journal,
+  newestStoredReadingMs,
+  openJournal,
+  parseTelemetryLine,
+  readDeviceHistory,
+  readStoredFieldSets,
+  retryDelayMs,
+} from '@coldchain/influx';
 import { makeDataDirPrivate } from '@coldchain/runtime';
+import { MAX_FUTURE_SKEW_MS, MAX_PAST_AGE_MS } from '@coldchain/schema';
 import { createSqliteStore, type MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
@@ -10,7 +24,14 @@ import { type BreachMonitor, createBreachMonitor, toEngineReading } from './brea
 import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
 import type { IngestEnv } from './env.js';
 import { createHealthCheck } from './health.js';
+import { openSqliteLedgerIndex } from './ledger-index.js';
 import { createMetrics, createMetricsRegistry, type IngestMetrics } from './metrics.js';
+import {
+  createReadingLedger,
+  type LedgerRow,
+  type ReadingLedger,
+  type StoredHistory,
+} from './reading-ledger.js';
 
 export interface RunningIngest {
   ingest: Ingest;
@@ -45,6 +66,9 @@ export async function startIngest(
     'dead letters',
   );
   const metrics = createMetrics();
+  // A journal folder means this data folder has history; if the ledger is new, InfluxDB may hold
+  // readings it never saw (see openSqliteLedgerIndex).
+  const hadHistory = existsSync(env.journalDir);
   const journal = await openJournal({
     dir: env.journalDir,
     maxBytes: env.journalMaxBytes,
@@ -62,8 +86,26 @@ export async function startIngest(
       'writing what the journal holds from the last run',
     );
 
+  let closed = false;
+  const ledgerIndex = openSqliteLedgerIndex({
+    file: env.ledgerFile,
+    now: Date.now,
+    hadHistory,
+    legacyWindowMs: MAX_PAST_AGE_MS + MAX_FUTURE_SKEW_MS,
+    sync: env.journalSync,
+  });
+  const ledger = createReadingLedger({
+    index: ledgerIndex,
+    history: storedHistory(env, log, () => closed),
+    retentionMs: env.ledgerRetentionMs,
+    maxPastAgeMs: MAX_PAST_AGE_MS,
+    now: Date.now,
+  });
+  await recoverLedger(ledger, journal);
+
   const writer = createDurableWriter({
-    journal,
+    // The ledger commits before a segment leaves the journal: what InfluxDB holds, the ledger knows.
+    journal: committingLedgerFirst(journal, ledger),
     connection: env.influx,
     batchLines: env.batchLines,
     flushIntervalMs: env.flushIntervalMs,
@@ -108,6 +150,7 @@ export async function startIngest(
   ingest = createIngest({
     mqtt: env.mqtt,
     journal,
+    ledger,
     store,
     metrics,
     log,
@@ -172,14 +215,76 @@ export async function startIngest(
     close() {
       closing ??= (async () => {
         clearInterval(tick);
+        closed = true;
         await running.close();
         await breaches.idle();
         await writer.close(10_000);
         await journal.close();
+        ledger.persist();
+        ledgerIndex.close();
         await new Promise<void>((r) => server.close(() => r()));
         if (!deps.store) store.close();
       })();
       return closing;
     },
+  };
+}
+
+/** The journal as the writer sees it: the ledger's rows are committed before a segment goes. */
+function committingLedgerFirst(journal: Journal, ledger: ReadingLedger): Journal {
+  return {
+    ...journal,
+    async remove(segment) {
+      ledger.persist();
+      await journal.remove(segment);
+    },
+    async quarantine(segment, reason) {
+      ledger.persist();
+      await journal.quarantine(segment, reason);
+    },
+  };
+}
+
+/**
+ * Readings the journal still holds were accepted by an earlier run that may have stopped before
+ * committing them to the ledger: they are taken in again, segment by segment.
+ */
+async function recoverLedger(ledger: ReadingLedger, journal: Journal) {
+  for (const segment of journal.sealed()) {
+    const rows: LedgerRow[] = [];
+    for (const line of await journal.read(segment)) {
+      const r = parseTelemetryLine(line);
+      if (r) rows.push(r);
+    }
+    ledger.recover(rows);
+  }
+}
+
+/**
+ * InfluxDB for the ledger's uncovered times. A lookup that fails is retried with backoff until it
+ * succeeds (the device's messages, and acknowledgements after them, wait; the broker keeps them),
+ * or until the ingest closes.
+ */
+function storedHistory(env: IngestEnv, log: Logger, closed: () => boolean): StoredHistory {
+  const retrying = async <T>(what: string, deviceId: string, fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (closed()) throw err;
+        const delayMs = retryDelayMs(attempt, DEFAULT_RETRY, Math.random);
+        log.warn(
+          { err, deviceId, attempt, delayMs },
+          `reading ledger: ${what} from InfluxDB failed; retrying`,
+        );
+        await sleep(delayMs);
+      }
+    }
+  };
+  return {
+    newestMs: (deviceId, sinceMs) =>
+      retrying('newest stored reading', deviceId, () => newestStoredReadingMs(env.influx, deviceId, sinceMs)),
+    fieldSets: (deviceId, fromMs, toMs) =>
+      retrying('stored readings', deviceId, () => readStoredFieldSets(env.influx, deviceId, fromMs, toMs)),
   };
 }

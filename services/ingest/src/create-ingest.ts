@@ -268,10 +268,11 @@ export function createIngest(deps: IngestDeps): Ingest {
         let ackChain: Promise<void> = Promise.resolve();
         let acksWaiting = 0;
 
-        c.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+        /** Journals one message, or records it as a dead letter; resolves once that is durable. */
+        const take = (packet: IPublishPacket): Promise<void> => {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-          const done = handle(topic, payload).then((outcome) => {
+          return handle(topic, payload).then((outcome) => {
             const refused = outcome.accepted ? outcome.refused : outcome;
             if (refused) {
               deadLetter(
@@ -284,6 +285,41 @@ export function createIngest(deps: IngestDeps): Ingest {
               );
             }
           });
+        };
+
+        // QoS 2 (only from a broker that ignores the QoS 1 we subscribe with, MQTT-3.8.4-6): the
+        // receiver owns the message once it sends PUBREC (MQTT 3.1.1 §4.3.3), and mqtt.js calls
+        // `handleMessage` only at PUBREL. So such a message is journaled before the PUBREC instead.
+        const takenBeforePubrec = new Set<number>();
+        (c.options as { customHandleAcks?: unknown }).customHandleAcks = (
+          _topic: string,
+          _message: Buffer,
+          packet: IPublishPacket,
+          answer: (code: number) => void,
+        ) => {
+          if (packet.qos !== 2 || packet.messageId === undefined) return answer(0);
+          const id = packet.messageId;
+          const stream = c.stream;
+          take(packet).then(
+            () => {
+              takenBeforePubrec.add(id);
+              if (c.stream === stream) answer(0);
+            },
+            (err: unknown) => {
+              log.error({ err, messageId: id }, 'could not journal a QoS 2 message; reconnecting');
+              if (c.stream === stream) c.stream.destroy();
+            },
+          );
+        };
+
+        c.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+          if (
+            packet.qos === 2 &&
+            packet.messageId !== undefined &&
+            takenBeforePubrec.delete(packet.messageId)
+          )
+            return callback();
+          const done = take(packet);
           if (packet.messageId !== undefined && packet.qos > 0) durable.set(packet.messageId, done);
           // Bounded pipelining: past MAX_ACKS_WAITING the next message waits for the oldest ones.
           if (acksWaiting >= MAX_ACKS_WAITING)

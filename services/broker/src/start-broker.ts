@@ -42,6 +42,8 @@ export async function startBroker(
     log,
     maxPacketBytes: env.maxPacketBytes,
     rateLimit: env.rateLimit,
+    connectionLimits: env.connectionLimits,
+    refusalLog: env.refusalLog,
     statsIntervalMs: env.statsIntervalMs,
     routingHighWater: env.routingHighWater,
     offlineQueueMax: env.offlineQueueMax,

@@ -127,8 +127,12 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     maxTotal: limits.maxConnections,
     maxPerAddress: limits.maxConnectionsPerAddress,
   });
-  const backoff = (freeFailures: number) =>
-    createLoginBackoff({ freeFailures, baseMs: limits.loginBackoffMs, maxMs: limits.loginBackoffMaxMs });
+  const backoff = (failuresBeforeBackoff: number) =>
+    createLoginBackoff({
+      failuresBeforeBackoff,
+      baseMs: limits.loginBackoffMs,
+      maxMs: limits.loginBackoffMaxMs,
+    });
   /** Whether an ingest has subscribed to device telemetry in this broker run. */
   let ingestSubscribed = false;
   const ingestClientIds = new Set<string>();
@@ -146,6 +150,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
   const pausable = new WeakMap<object, Pausable>();
   const connections = new Set<Pausable>();
+  const sockets = new Set<Duplex>();
   let aedesRef: Aedes | undefined;
   const routeQos1 = (topic: string, payload: Buffer) =>
     new Promise<void>((resolve) =>
@@ -335,7 +340,11 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         conn.destroy();
         return;
       }
-      conn.once('close', place.release);
+      sockets.add(conn);
+      conn.once('close', () => {
+        place.release();
+        sockets.delete(conn);
+      });
       const guarded = guardConnection(
         conn,
         { maxPacketBytes: opts.maxPacketBytes, maxConnectBytes: limits.maxConnectBytes },
@@ -365,6 +374,8 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         await sleep(10);
         while (routingBacklog() > 0 && Date.now() < deadline) await sleep(10);
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        // Connections that never completed a CONNECT are not Aedes' clients yet: they go too.
+        for (const conn of sockets) conn.destroy();
         ctx.close();
       })();
       return closing;

@@ -1,8 +1,7 @@
 /**
- * Back-off after failed logins, per key (a username, or a remote address). The first
- * `freeFailures` failures cost nothing more; each one after that makes the key wait
- * `baseMs · 2^(failures − freeFailures)`, at most `maxMs`, before its next attempt is even
- * checked. A key whose last failure is `2 · maxMs` old starts afresh, and a success resets it
+ * Back-off after failed logins, per key (a username, or a remote address). After
+ * `failuresBeforeBackoff` failures the key waits `baseMs` before its next attempt is even checked,
+ * and twice as long after each further failure, at most `maxMs`. A key whose last failure is `2 · maxMs` old starts afresh, and a success resets it
  * (the broker does that for usernames only: a valid login from an address shared by a NAT says
  * nothing about the other logins from it). Time is passed in.
  *
@@ -21,8 +20,8 @@ export interface LoginBackoff {
 }
 
 export interface LoginBackoffOptions {
-  /** Failures before the back-off starts. */
-  freeFailures: number;
+  /** Failures after which the key waits. */
+  failuresBeforeBackoff: number;
   /** The first wait. */
   baseMs: number;
   /** The longest wait. */
@@ -71,8 +70,8 @@ export function createLoginBackoff(opts: LoginBackoffOptions): LoginBackoff {
       keys.delete(key);
       f.count++;
       f.lastMs = nowMs;
-      const over = f.count - opts.freeFailures;
-      if (over > 0) f.untilMs = nowMs + Math.min(opts.maxMs, opts.baseMs * 2 ** (over - 1));
+      const over = f.count - opts.failuresBeforeBackoff;
+      if (over >= 0) f.untilMs = nowMs + Math.min(opts.maxMs, opts.baseMs * 2 ** over);
       keys.set(key, f);
       if (keys.size > maxKeys) keys.delete(keys.keys().next().value as string);
     },

@@ -187,7 +187,10 @@ describe('connections', () => {
     running = await start(['cab-1'], { limits: { maxConnectionsPerAddress: 3 } });
     const { port } = running;
     const held = [rawClient(port), rawClient(port), rawClient(port)];
-    await until(() => running?.broker.aedes.connectedClients === 0 && held.every((c) => !c.socket.connecting), 'held');
+    await until(
+      () => running?.broker.aedes.connectedClients === 0 && held.every((c) => !c.socket.connecting),
+      'held',
+    );
     const extra = rawClient(port);
     await extra.closed;
     expect(running.broker.stats().refusals.too_many_connections_from_address).toBe(1);

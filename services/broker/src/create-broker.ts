@@ -350,7 +350,9 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         { maxPacketBytes: opts.maxPacketBytes, maxConnectBytes: limits.maxConnectBytes },
         (err) =>
           ctx.refuse(
-            (err as { code?: string }).code === 'connect_too_large' ? 'connect_too_large' : 'packet_too_large',
+            (err as { code?: string }).code === 'connect_too_large'
+              ? 'connect_too_large'
+              : 'packet_too_large',
             { remote },
             err.message,
           ),

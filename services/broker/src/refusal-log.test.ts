@@ -57,7 +57,8 @@ describe('the refusal log', () => {
     const ctx = createBrokerContext(log, Date.now, { maxLinesPerInterval: 50, intervalMs: 1_000 });
     for (let i = 0; i < 5_000; i++)
       ctx.refuse('bad_credentials', { clientId: `unknown-${i}` }, 'bad username or password');
-    for (let i = 0; i < 100; i++) ctx.refuse('too_many_connections_from_address', { remote: '10.0.0.9' }, 'cap');
+    for (let i = 0; i < 100; i++)
+      ctx.refuse('too_many_connections_from_address', { remote: '10.0.0.9' }, 'cap');
     ctx.close();
     ctx.close();
     await settle();

@@ -40,9 +40,10 @@ export function createRateLimiter(opts: { ratePerSec: number; burst: number }): 
         sweep(nowMs);
         sweptAtMs = nowMs;
       }
-      let b = buckets.get(key);
-      if (b) b.tokens = refilled(b, nowMs);
-      else buckets.set(key, (b = { tokens: opts.burst, atMs: nowMs }));
+      const held = buckets.get(key);
+      const b = held ?? { tokens: opts.burst, atMs: nowMs };
+      if (held) held.tokens = refilled(held, nowMs);
+      else buckets.set(key, b);
       b.atMs = nowMs;
       if (b.tokens < 1) return false;
       b.tokens -= 1;

@@ -64,13 +64,8 @@ async function connectAll(url: string, all: DeviceCredentials[], concurrency: nu
           username: id,
           password,
           connectTimeout: timeoutMs,
-          // As a real device would: the broker marks it offline (retained) when it drops.
-          will: {
-            topic: formatDeviceTopic(id, 'status'),
-            payload: Buffer.from('offline'),
-            qos: 1,
-            retain: true,
-          },
+          // No will: the broker owns each device's status topic and marks it offline itself (a
+          // will there is refused with CONNACK 5).
         });
         client.on('error', noteError);
         client.on('close', () => {

@@ -2,16 +2,16 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSecretVerifier, generateSecret, hashSecret, verifySecret } from './credentials.js';
 
-describe('createSecretVerifier', () => {
-  const counting = () => {
-    const calls = { n: 0 };
-    const slow = (secret: string | Buffer, stored: string) => {
-      calls.n++;
-      return verifySecret(secret, stored);
-    };
-    return { calls, slow };
+const counting = () => {
+  const calls = { n: 0 };
+  const slow = (secret: string | Buffer, stored: string) => {
+    calls.n++;
+    return verifySecret(secret, stored);
   };
+  return { calls, slow };
+};
 
+describe('createSecretVerifier', () => {
   it('verifies as scrypt does, and skips scrypt for a secret it has already accepted', async () => {
     const secret = generateSecret();
     const stored = await hashSecret(secret);
@@ -47,6 +47,17 @@ describe('createSecretVerifier', () => {
     expect(calls.n).toBe(3);
     expect(await verifier.verify(secrets[0] as string, stored[0] as string)).toBe(true);
     expect(calls.n).toBe(4);
+  });
+});
+
+describe('an unknown account', () => {
+  it('costs a scrypt run each time, as a wrong secret for a known account does', async () => {
+    const { calls, slow } = counting();
+    const verifier = createSecretVerifier({ slow });
+    const secret = generateSecret();
+    expect(await verifier.rejectUnknown(secret)).toBe(false);
+    expect(await verifier.rejectUnknown(secret)).toBe(false);
+    expect(calls.n).toBe(2);
   });
 });
 

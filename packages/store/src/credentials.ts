@@ -53,6 +53,12 @@ export async function verifySecret(secret: string | Buffer, stored: string): Pro
 /** A verifier of secrets against stored hashes that remembers what it has verified. */
 export interface SecretVerifier {
   verify(secret: string | Buffer, stored: string): Promise<boolean>;
+  /**
+   * For a username that has no account: false, after the same work as a wrong secret for one
+   * that has (a scrypt run against a hash made here with the current parameters), so that the
+   * time of an answer does not tell which device ids exist.
+   */
+  rejectUnknown(secret: string | Buffer): Promise<false>;
 }
 
 /**
@@ -72,17 +78,26 @@ export function createSecretVerifier(
   const key = randomBytes(32);
   const accepted = new Map<string, Buffer>();
   const mac = (secret: string | Buffer) => createHmac('sha256', key).update(secret).digest();
+  let unknownAccountHash: Promise<string> | undefined;
+  const verify = async (secret: string | Buffer, stored: string) => {
+    const seen = accepted.get(stored);
+    const tag = mac(secret);
+    if (seen && timingSafeEqual(seen, tag)) return true;
+    const ok = await slow(secret, stored);
+    if (ok) {
+      if (accepted.size >= maxEntries) accepted.delete(accepted.keys().next().value as string);
+      accepted.set(stored, tag);
+    }
+    return ok;
+  };
   return {
-    async verify(secret, stored) {
-      const seen = accepted.get(stored);
-      const tag = mac(secret);
-      if (seen && timingSafeEqual(seen, tag)) return true;
-      const ok = await slow(secret, stored);
-      if (ok) {
-        if (accepted.size >= maxEntries) accepted.delete(accepted.keys().next().value as string);
-        accepted.set(stored, tag);
-      }
-      return ok;
+    verify,
+    async rejectUnknown(secret) {
+      // The same path as a wrong secret for a known account: nobody knows the secret of this
+      // hash (it is thrown away), so `verify` always runs scrypt and never remembers it.
+      unknownAccountHash ??= hashSecret(generateSecret());
+      await verify(secret, await unknownAccountHash);
+      return false;
     },
   };
 }

@@ -34,6 +34,26 @@ describe('the SQLite metadata store', () => {
     expect(readFileSync(file).includes(Buffer.from(secret))).toBe(false);
   });
 
+  it('answers an unknown device id no faster than a wrong secret for a known one', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    const { secret } = await store.provisionDevice({ id: 'truck-7' });
+    const median = async (username: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 31; i++) {
+        const t0 = performance.now();
+        expect(await store.verifyCredentials(username, `${secret}x`)).toBeNull();
+        times.push(performance.now() - t0);
+      }
+      return times.sort((a, b) => a - b)[15] as number;
+    };
+    await median('warm-up');
+    const [unknown, known] = [await median('truck-8'), await median('truck-7')];
+    // A lookup that misses costs microseconds and scrypt about a millisecond: without the same
+    // scrypt run an unknown id answers in a fraction of the time.
+    expect(unknown).toBeGreaterThan(known * 0.7);
+    store.close();
+  });
+
   it('refuses a second device with the same id', async () => {
     const store = createSqliteStore({ file: ':memory:' });
     await store.provisionDevice({ id: 'cab-1' });

@@ -6,6 +6,12 @@ import type { MetadataStore } from '@coldchain/store';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { BROKER_STATS_TOPIC } from './acl.js';
+import {
+  CONNECTION_LIMIT_DEFAULTS,
+  type ConnectionLimitOptions,
+  createConnectionLimits,
+  remoteAddressOf,
+} from './connection-limits.js';
 import { createEmitter } from './emitter.js';
 import { createAuthenticate } from './hooks/authenticate.js';
 import { createAuthorizeForward } from './hooks/authorize-forward.js';
@@ -15,9 +21,11 @@ import { createBrokerContext, type RefusalReason } from './hooks/broker-context.
 import { wireClientEvents } from './hooks/client-events.js';
 import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
+import { createLoginBackoff } from './login-backoff.js';
 import { guardConnection } from './packet-size-guard.js';
 import { guardPersistence } from './persistence-guard.js';
 import { createRateLimiter } from './rate-limit.js';
+import type { RefusalLogOptions } from './refusal-log.js';
 import { watchDeviceChanges } from './revocation-watch.js';
 import type { Spool } from './spool.js';
 import { createSpoolReplay } from './spool-replay.js';
@@ -51,6 +59,13 @@ export interface BrokerOptions {
   maxPacketBytes: number;
   /** Per-device publish rate limit. */
   rateLimit: { ratePerSec: number; burst: number };
+  /**
+   * CONNECT size and timeout, connection caps, CONNECTs per device, back-off after failed logins;
+   * each missing one takes its value from `CONNECTION_LIMIT_DEFAULTS`.
+   */
+  connectionLimits?: Partial<ConnectionLimitOptions>;
+  /** How refusals are logged (aggregated per client and reason; counted exactly in `stats`). */
+  refusalLog?: RefusalLogOptions;
   /**
    * Device messages waiting to be routed before the broker stops reading from devices that send
    * more; it reads again at a quarter of it (see `createInflowGate`). Default 20,000.
@@ -110,8 +125,19 @@ const REPLAY_BATCH = 500;
 export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker> {
   const { store, spool, log } = opts;
   const now = opts.now ?? Date.now;
-  const ctx = createBrokerContext(log, now);
+  const ctx = createBrokerContext(log, now, opts.refusalLog);
   const limiter = createRateLimiter(opts.rateLimit);
+  const limits = { ...CONNECTION_LIMIT_DEFAULTS, ...opts.connectionLimits };
+  const connectionCaps = createConnectionLimits({
+    maxTotal: limits.maxConnections,
+    maxPerAddress: limits.maxConnectionsPerAddress,
+  });
+  const backoff = (failuresBeforeBackoff: number) =>
+    createLoginBackoff({
+      failuresBeforeBackoff,
+      baseMs: limits.loginBackoffMs,
+      maxMs: limits.loginBackoffMaxMs,
+    });
   /** Whether an ingest has subscribed to device telemetry in this broker run. */
   let ingestSubscribed = false;
   const ingestClientIds = new Set<string>();
@@ -129,6 +155,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   });
   const pausable = new WeakMap<object, Pausable>();
   const connections = new Set<Pausable>();
+  const sockets = new Set<Duplex>();
   let aedesRef: Aedes | undefined;
   const routeQos1 = (topic: string, payload: Buffer) =>
     new Promise<void>((resolve) =>
@@ -149,7 +176,16 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     drainTimeout: 30_000,
     // Device ids may be up to 64 characters (DESIGN.md §2); MQTT 3.1.1 allows longer client ids.
     maxClientsIdLength: 128,
-    authenticate: createAuthenticate(ctx, store),
+    // A CONNECT is small and sent at once; a socket that has not sent it by then is let go.
+    connectTimeout: limits.connectTimeoutMs,
+    authenticate: createAuthenticate(ctx, {
+      store,
+      connects: createRateLimiter({ ratePerSec: limits.connectRatePerMin / 60, burst: limits.connectBurst }),
+      backoff: {
+        byUsername: backoff(limits.loginFailuresPerId),
+        byAddress: backoff(limits.loginFailuresPerAddress),
+      },
+    }),
     authorizePublish: createAuthorizePublish(ctx, {
       spool,
       limiter,
@@ -191,7 +227,6 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     spool,
     replay,
     gate,
-    limiter,
     pausable,
     unrouted,
     ingestClientIds,
@@ -296,12 +331,36 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
       return corrected;
     },
     handle(conn, req) {
-      const guarded = guardConnection(conn, opts.maxPacketBytes, (err) =>
+      const remote = remoteAddressOf(conn, req);
+      // Over a cap the connection is closed before a byte of it is read.
+      const place = connectionCaps.open(remote);
+      if ('refused' in place) {
         ctx.refuse(
-          'packet_too_large',
-          { remote: req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress },
-          err.message,
-        ),
+          place.refused === 'total' ? 'too_many_connections' : 'too_many_connections_from_address',
+          { remote },
+          place.refused === 'total'
+            ? `${limits.maxConnections} connections open: connection closed`
+            : `${limits.maxConnectionsPerAddress} connections open from this address: connection closed`,
+        );
+        conn.destroy();
+        return;
+      }
+      sockets.add(conn);
+      conn.once('close', () => {
+        place.release();
+        sockets.delete(conn);
+      });
+      const guarded = guardConnection(
+        conn,
+        { maxPacketBytes: opts.maxPacketBytes, maxConnectBytes: limits.maxConnectBytes },
+        (err) =>
+          ctx.refuse(
+            (err as { code?: string }).code === 'connect_too_large'
+              ? 'connect_too_large'
+              : 'packet_too_large',
+            { remote },
+            err.message,
+          ),
       );
       const reads = pausableReads(guarded);
       pausable.set(guarded, reads);
@@ -322,6 +381,9 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         await sleep(10);
         while (routingBacklog() > 0 && Date.now() < deadline) await sleep(10);
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        // Connections that never completed a CONNECT are not Aedes' clients yet: they go too.
+        for (const conn of sockets) conn.destroy();
+        ctx.close();
       })();
       return closing;
     },

@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { PacketSizeGuard } from './packet-size-guard.js';
+import {
+  ConnectTooLargeError,
+  MqttFrameInspector,
+  PacketSizeGuard,
+  PacketTooLargeError,
+} from './packet-size-guard.js';
 
 const publish = (payloadBytes: number) =>
   mqttPacket.generate({
@@ -44,6 +49,43 @@ describe('the packet size guard', () => {
   it('fails on a remaining length longer than four bytes', async () => {
     await expect(pass([Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])], 1024)).rejects.toThrow(
       /malformed/,
+    );
+  });
+});
+
+describe('the CONNECT size limit', () => {
+  const connect = (passwordBytes: number) =>
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: 'truck-7',
+      keepalive: 60,
+      username: 'truck-7',
+      password: Buffer.alloc(passwordBytes, 1),
+    });
+  const inspect = (chunks: Buffer[], maxBytes: number, maxFirstBytes: number) => {
+    const inspector = new MqttFrameInspector(maxBytes, maxFirstBytes);
+    for (const chunk of chunks) {
+      const err = inspector.inspect(chunk);
+      if (err) return err;
+    }
+    return null;
+  };
+
+  it('refuses a first packet over the CONNECT limit at its header, before its body arrives', () => {
+    const big = connect(20_000);
+    const err = inspect(shred(big.subarray(0, 6)), 64 * 1024, 8 * 1024);
+    expect(err).toBeInstanceOf(ConnectTooLargeError);
+    expect(err?.message).toMatch(/CONNECT of \d+ bytes exceeds the limit of 8192/);
+  });
+
+  it('lets later packets be as large as the packet limit', () => {
+    const stream = Buffer.concat([connect(43), publish(20_000), publish(30_000)]);
+    expect(inspect(shred(stream), 64 * 1024, 8 * 1024)).toBeNull();
+    expect(inspect([Buffer.concat([connect(43), publish(70_000)])], 64 * 1024, 8 * 1024)).toBeInstanceOf(
+      PacketTooLargeError,
     );
   });
 });

@@ -10,6 +10,17 @@ export class PacketTooLargeError extends Error {
   }
 }
 
+/** The first packet of a connection (its CONNECT, MQTT-3.1.0-1) is over its own, smaller limit. */
+export class ConnectTooLargeError extends Error {
+  readonly code = 'connect_too_large';
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`MQTT CONNECT of ${bytes} bytes exceeds the limit of ${maxBytes}`);
+  }
+}
+
 export class MalformedLengthError extends Error {
   readonly code = 'malformed_length';
   constructor() {
@@ -22,12 +33,21 @@ export class MalformedLengthError extends Error {
  * remaining length above the limit, before its body is buffered. Aedes itself has no packet size
  * limit; without this a client could make the broker hold up to 256 MB per packet (MQTT 3.1.1
  * §2.2.3, the remaining length's maximum). Bodies are skipped without being looked at.
+ *
+ * The first packet has a limit of its own, `maxFirstBytes`: it must be the CONNECT (MQTT-3.1.0-1),
+ * which carries a client id, credentials and perhaps a will, and the broker holds it before it
+ * knows who sent it. A CONNECT as large as a telemetry PUBLISH lets anyone without credentials
+ * make the broker hold a quarter of a megabyte per socket.
  */
 export class MqttFrameInspector {
   private bodyLeft = 0;
   private header: number[] = [];
+  private first = true;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxFirstBytes: number = maxBytes,
+  ) {}
 
   /** Looks at the next chunk of the stream; returns an error at the first bad header, else null. */
   inspect(chunk: Uint8Array): Error | null {
@@ -52,6 +72,10 @@ export class MqttFrameInspector {
       for (let k = this.header.length - 1; k >= 1; k--)
         length = length * 128 + ((this.header[k] as number) & 0x7f);
       this.header = [];
+      if (this.first) {
+        this.first = false;
+        if (length > this.maxFirstBytes) return new ConnectTooLargeError(length, this.maxFirstBytes);
+      }
       if (length > this.maxBytes) return new PacketTooLargeError(length, this.maxBytes);
       this.bodyLeft = length;
     }
@@ -82,10 +106,10 @@ export class PacketSizeGuard extends Transform {
  */
 export function guardConnection<T extends Duplex>(
   conn: T,
-  maxBytes: number,
+  limits: { maxPacketBytes: number; maxConnectBytes: number },
   onRefused: (err: Error) => void,
 ): T {
-  const inspector = new MqttFrameInspector(maxBytes);
+  const inspector = new MqttFrameInspector(limits.maxPacketBytes, limits.maxConnectBytes);
   const read = conn.read.bind(conn);
   conn.read = (size?: number) => {
     const chunk: unknown = read(size);

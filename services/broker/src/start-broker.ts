@@ -44,6 +44,8 @@ export async function startBroker(
     log,
     maxPacketBytes: env.maxPacketBytes,
     rateLimit: env.rateLimit,
+    connectionLimits: env.connectionLimits,
+    refusalLog: env.refusalLog,
     statsIntervalMs: env.statsIntervalMs,
     heartbeatIntervalMs: env.heartbeatIntervalMs,
     routingHighWater: env.routingHighWater,

@@ -347,7 +347,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
           : null;
       }
       const device = stmt.deviceHash.get(username) as { secret_hash: string } | undefined;
-      if (!device) return null;
+      if (!device) return secrets.rejectUnknown(secret).then(() => null);
       return (await secrets.verify(secret, device.secret_hash))
         ? { kind: 'device', deviceId: username }
         : null;

@@ -1,6 +1,7 @@
 import type { Principal } from '@coldchain/store';
 import type { Client } from 'aedes';
 import type { Logger } from 'pino';
+import { createRefusalLog, type RefusalLogOptions } from '../refusal-log.js';
 
 export type RefusalReason =
   | 'no_credentials'
@@ -11,7 +12,12 @@ export type RefusalReason =
   | 'subscribe_denied'
   | 'rate_limited'
   | 'packet_too_large'
-  | 'spool_failed';
+  | 'spool_failed'
+  | 'connect_too_large'
+  | 'connect_rate_limited'
+  | 'login_backoff'
+  | 'too_many_connections'
+  | 'too_many_connections_from_address';
 
 /** Counters the hooks keep for `BrokerStats`. */
 export interface BrokerCounters {
@@ -31,12 +37,22 @@ export interface BrokerContext {
   readonly refusals: Partial<Record<RefusalReason, number>>;
   readonly log: Logger;
   now(): number;
-  /** Counts a refusal by reason and logs it. */
+  /**
+   * Counts a refusal by reason (exactly) and logs it, aggregated per client (`fields.clientId`,
+   * else `fields.remote`) and reason: see `createRefusalLog`.
+   */
   refuse(reason: RefusalReason, fields: Record<string, unknown>, message: string): void;
+  /** Writes what the refusal log holds back and stops its timer. Safe to call twice. */
+  close(): void;
 }
 
-export function createBrokerContext(log: Logger, now: () => number): BrokerContext {
+export function createBrokerContext(
+  log: Logger,
+  now: () => number,
+  refusalLogOptions?: RefusalLogOptions,
+): BrokerContext {
   const refusals: Partial<Record<RefusalReason, number>> = {};
+  const refusalLog = createRefusalLog(log, refusalLogOptions);
   return {
     principals: new WeakMap(),
     counters: { messagesIn: 0, messagesOut: 0, messagesAcked: 0, devicesOnline: 0 },
@@ -45,8 +61,9 @@ export function createBrokerContext(log: Logger, now: () => number): BrokerConte
     now,
     refuse(reason, fields, message) {
       refusals[reason] = (refusals[reason] ?? 0) + 1;
-      log.warn({ reason, ...fields }, message);
+      refusalLog.write(reason, String(fields.clientId ?? fields.remote ?? ''), fields, message);
     },
+    close: () => refusalLog.close(),
   };
 }
 

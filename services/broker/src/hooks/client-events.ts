@@ -1,7 +1,6 @@
 import { formatDeviceTopic } from '@coldchain/schema';
 import type { Aedes, Client } from 'aedes';
 import type { InflowGate, Pausable } from '../inflow-gate.js';
-import type { RateLimiter } from '../rate-limit.js';
 import type { Spool } from '../spool.js';
 import type { SpoolReplay } from '../spool-replay.js';
 import type { UnroutedMessages } from '../unrouted-messages.js';
@@ -11,7 +10,6 @@ export interface ClientEventsDeps {
   spool: Spool;
   replay: SpoolReplay;
   gate: InflowGate;
-  limiter: RateLimiter;
   pausable: WeakMap<object, Pausable>;
   unrouted: UnroutedMessages;
   /** Whether an ingest has subscribed to device messages in this broker run. */
@@ -24,7 +22,7 @@ export interface ClientEventsDeps {
 
 /** The broker's reactions to client life events: device status, spool release, replay. */
 export function wireClientEvents(aedes: Aedes, ctx: BrokerContext, deps: ClientEventsDeps): void {
-  const { spool, replay, gate, limiter, unrouted, counters } = { ...deps, counters: ctx.counters };
+  const { spool, replay, gate, unrouted, counters } = { ...deps, counters: ctx.counters };
   const { log, principals } = ctx;
   const isIngest = (client: Client) => isIngestPrincipal(principals.get(client));
   const clients = () => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
@@ -83,7 +81,7 @@ export function wireClientEvents(aedes: Aedes, ctx: BrokerContext, deps: ClientE
     const reads = deps.pausable.get(client.conn);
     if (reads) gate.forget(reads);
     counters.devicesOnline--;
-    limiter.forget(who.deviceId);
+    // The device's rate-limit bucket stays: a reconnect must not refill it (see `createRateLimiter`).
     // The status goes offline whether or not the device left a will; unless a newer connection of
     // the same device has taken over the session (MQTT-3.1.4-2).
     const current = clients()[client.id];

@@ -212,6 +212,15 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     authorizeForward: createAuthorizeForward(ctx),
   });
   aedesRef = aedes;
+  // A client's message counts as routed the moment Aedes starts routing it (its 'publish' event
+  // comes only after the offline queues are written, too late to tell a closed connection's
+  // leftovers from messages on their way).
+  const publish = aedes.publish.bind(aedes);
+  aedes.publish = ((packet: Parameters<Aedes['publish']>[0], client: unknown, done?: unknown) => {
+    if (client && typeof client === 'object' && Buffer.isBuffer(packet.payload))
+      unrouted.routed(client, packet.payload);
+    return (publish as (...args: unknown[]) => void)(packet, client, done);
+  }) as Aedes['publish'];
   persistenceGuard = guardPersistence(aedes, ctx.principals, log);
 
   const replay = createSpoolReplay({

@@ -47,10 +47,6 @@ export function wireClientEvents(aedes: Aedes, ctx: BrokerContext, deps: ClientE
     counters.messagesAcked++;
   });
 
-  aedes.on('publish', (packet, client) => {
-    if (client) unrouted.routed(client, packet.payload as Buffer);
-  });
-
   aedes.on('subscribe', (subscriptions, client) => {
     if (!isIngest(client)) return;
     if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;

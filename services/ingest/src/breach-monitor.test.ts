@@ -148,4 +148,35 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     );
     await store.close();
   });
+
+  it("asks the store for a device's legs once per cache period, however many messages arrive while it answers", async () => {
+    const t0 = Date.UTC(2026, 10, 3, 0, 0, 0);
+    const { clock, store, monitor, send, frozenShipment, at } = harness(t0);
+    await frozenShipment('S3', 'cab-3', 'Locker operator');
+    let legReads = 0;
+    const legsOfDevice = store.legsOfDevice.bind(store);
+    store.legsOfDevice = (deviceId) => {
+      legReads++;
+      return legsOfDevice(deviceId);
+    };
+    // Three messages before the first read answers share it, and are judged in order.
+    clock.ms = t0 + 10 * MIN;
+    send('cab-3', [at(0, -20), at(1, -20)]);
+    send('cab-3', [at(2, -10)]);
+    send('cab-3', [at(3, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(1);
+    expect((await store.listAlerts({ shipmentId: 'S3' })).map((a) => [a.severity, a.startMs])).toEqual([
+      ['critical', t0 + 2 * MIN],
+    ]);
+    // Within the cache period the legs come from memory; past it the store is asked again.
+    send('cab-3', [at(4, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(1);
+    clock.ms += 5_000;
+    send('cab-3', [at(5, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(2);
+    await store.close();
+  });
 });

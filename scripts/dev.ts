@@ -44,7 +44,7 @@ const seedDevices = JSON.parse(await readFile(new URL('../seeds/devices.json', i
 };
 for (const d of seedDevices.devices) {
   if (credentials[d.id]) continue;
-  credentials[d.id] = store.getDevice(d.id)
+  credentials[d.id] = (await store.getDevice(d.id))
     ? await store.rotateDeviceSecret(d.id)
     : (await store.provisionDevice({ id: d.id, kind: d.kind, name: d.name })).secret;
 }
@@ -74,14 +74,14 @@ const settleMs = new Map(
   ).profiles.map((p) => [p.id, p.settleMs]),
 );
 for (const shipment of seedShipments.shipments) {
-  if (store.getShipment(shipment.id)) continue;
+  if (await store.getShipment(shipment.id)) continue;
   const openedAtMs = Date.now() - (settleMs.get(shipment.profileId) ?? 0);
-  store.createShipment({ ...shipment, description: shipment.goods });
+  await store.createShipment({ ...shipment, description: shipment.goods });
   let handedOverBy: string | null = shipment.shipper;
   for (const leg of shipment.legs) {
     const fromMs = Math.min(resolveSeedTime(leg.from, Date.now()), openedAtMs);
     const toMs = leg.to === null ? null : Math.min(resolveSeedTime(leg.to, Date.now()), openedAtMs);
-    store.addCustodyLeg({
+    await store.addCustodyLeg({
       shipmentId: shipment.id,
       deviceId: leg.deviceId,
       holder: leg.holder,
@@ -119,7 +119,7 @@ coldchain is running (data in ${dataDir})
                    token ${influx.token}
   ingest metrics   http://${ingestEnv.metrics.host}:${ingest.metricsPort}/metrics
   simulated fleet  ${Object.keys(credentials).length} devices (credentials in ${credentialsFile})
-  shipments        ${store.listShipments().length} demo shipments from seeds/shipments.json; alerts on MQTT
+  shipments        ${(await store.listShipments()).length} demo shipments from seeds/shipments.json; alerts on MQTT
                    coldchain/v1/alerts/# (api account) and in ${brokerEnv.metadataFile}
   try: influx query or curl -H "Authorization: Token ${influx.token}" ${influx.url}/api/v2/query?org=${influx.org} \\
          -H 'Content-Type: application/vnd.flux' -d 'from(bucket:"${influx.bucket}") |> range(start:-5m) |> limit(n:3)'
@@ -137,7 +137,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       await fleet.stop();
       await ingest.close();
       await broker.close();
-      store.close();
+      await store.close();
       await influx.stop();
     } catch (err) {
       log.error({ err }, 'stopping failed');

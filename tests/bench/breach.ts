@@ -560,13 +560,13 @@ async function provisionAll(dataDir: string, legFromMs: number) {
     const onLeg = [...sampleIds, ...(args.backgroundLegs ? backgroundIds : [])];
     for (const deviceId of onLeg) {
       const shipmentId = `ship-${deviceId}`;
-      store.createShipment({
+      await store.createShipment({
         id: shipmentId,
         profileId: PROFILE_ID,
         shipper: 'bench shipper',
         consignee: 'bench consignee',
       });
-      store.addCustodyLeg({
+      await store.addCustodyLeg({
         shipmentId,
         deviceId,
         holder: 'bench carrier',
@@ -577,7 +577,7 @@ async function provisionAll(dataDir: string, legFromMs: number) {
       });
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return {
     samples: sampleIds.map(

@@ -65,12 +65,14 @@ async function metric(p: Pipeline, name: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) : Number.NaN;
 }
 
-function conflictLetters(p: Pipeline, deviceId: string): DeadLetter[] {
+async function conflictLetters(p: Pipeline, deviceId: string): Promise<DeadLetter[]> {
   const store = createSqliteStore({ file: join(p.dataDir, 'metadata.db') });
   try {
-    return store.listDeadLetters({ deviceId, limit: 500 }).filter((l) => l.reason === 'conflicting_reading');
+    return (await store.listDeadLetters({ deviceId, limit: 500 })).filter(
+      (l) => l.reason === 'conflicting_reading',
+    );
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -119,7 +121,7 @@ describe('history is append-only', () => {
       4, 4, 4, 30, 30, 30, 30, 4, 4, 4, 4,
     ]);
     expect(await metricBecomes(p, 'coldchain_ingest_conflicting_readings_total', 4)).toBe(4);
-    const letters = conflictLetters(p, id);
+    const letters = await conflictLetters(p, id);
     expect(letters).toHaveLength(1);
     expect(letters[0]?.problems).toHaveLength(4);
     for (const problem of letters[0]?.problems ?? []) {
@@ -149,7 +151,7 @@ describe('history is append-only', () => {
     expect(await metricBecomes(p, 'coldchain_ingest_conflicting_readings_total', 4)).toBe(4);
     // 6 unchanged and 1 new reading of the rewrite, then the 10 of the redelivery.
     expect(await metricBecomes(p, 'coldchain_ingest_accepted_readings_total', 17)).toBe(17);
-    expect(conflictLetters(p, id)).toHaveLength(2);
+    expect(await conflictLetters(p, id)).toHaveLength(2);
     const after = await storedReadings(influx, id, ...window);
     expect([...(after.get(id)?.values() ?? [])].filter((r) => r.air === 30)).toHaveLength(4);
   });

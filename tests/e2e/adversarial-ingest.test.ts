@@ -142,13 +142,15 @@ describe('the ingest under a hostile device', () => {
 
     const store = createSqliteStore({ file: metadataFile });
     try {
-      expect(store.countDeadLettersByReason()).toEqual(Object.fromEntries(reasons.map((r) => [r, 1000])));
-      expect(store.countDeadLettersOfDevice(flooder)).toEqual(
+      expect(await store.countDeadLettersByReason()).toEqual(
         Object.fromEntries(reasons.map((r) => [r, 1000])),
       );
-      expect(store.listDeadLetters({ deviceId: flooder, limit: 5000 })).toHaveLength(40);
+      expect(await store.countDeadLettersOfDevice(flooder)).toEqual(
+        Object.fromEntries(reasons.map((r) => [r, 1000])),
+      );
+      expect(await store.listDeadLetters({ deviceId: flooder, limit: 5000 })).toHaveLength(40);
     } finally {
-      store.close();
+      await store.close();
     }
     // The flood went to its own, capped file; the database with credentials did not grow.
     const metadataAfter = fileBytes(metadataFile) + fileBytes(`${metadataFile}-wal`);

@@ -111,16 +111,16 @@ describe('the breach engine in the pipeline', () => {
         ALERT_WEBHOOK_MAX_ATTEMPTS: '3',
         ALERT_WEBHOOK_INITIAL_DELAY_MS: '50',
       },
-      setup: (store) => {
+      setup: async (store) => {
         for (const device of devices) {
           const id = shipmentOf(device);
-          store.createShipment({
+          await store.createShipment({
             id,
             profileId: profiles[device] as string,
             shipper: 'Dalian Haiyun',
             consignee: 'Shenyang Market',
           });
-          store.addCustodyLeg({
+          await store.addCustodyLeg({
             shipmentId: id,
             deviceId: device,
             holder: `${device} carrier`,
@@ -238,15 +238,18 @@ describe('the breach engine in the pipeline', () => {
     const store = createSqliteStore({ file: join(pipeline.dataDir, 'metadata.db') });
     try {
       await until(
-        () => store.listWebhookDeliveries({ status: 'dead' }).some((d) => d.alertId === critical.id),
+        async () =>
+          (await store.listWebhookDeliveries({ status: 'dead' })).some((d) => d.alertId === critical.id),
         5_000,
         'a dead delivery',
       );
-      const dead = store.listWebhookDeliveries({ status: 'dead' }).find((d) => d.alertId === critical.id);
+      const dead = (await store.listWebhookDeliveries({ status: 'dead' })).find(
+        (d) => d.alertId === critical.id,
+      );
       expect(dead).toMatchObject({ attempts: 3, lastError: 'HTTP 503' });
       expect(failingHookCalls).toBeGreaterThanOrEqual(3);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -317,14 +320,14 @@ describe('the breach timer', () => {
       influx,
       devices: ['cabinet-1'],
       ingestEnv: { BREACH_TICK_MS: '300' },
-      setup: (store) => {
-        store.createShipment({
+      setup: async (store) => {
+        await store.createShipment({
           id: 'SHP-cab',
           profileId: 'chilled-seafood',
           shipper: 'Dalian Haiyun',
           consignee: 'Locker 17',
         });
-        store.addCustodyLeg({
+        await store.addCustodyLeg({
           shipmentId: 'SHP-cab',
           deviceId: 'cabinet-1',
           holder: 'Locker operator',

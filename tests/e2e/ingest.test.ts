@@ -194,15 +194,15 @@ describe('the ingest', () => {
     expect(pipeline.ingest.child.exitCode).toBeNull();
     const store = createSqliteStore({ file: join(pipeline.dataDir, 'metadata.db') });
     try {
-      const counts = store.countDeadLettersByReason();
+      const counts = await store.countDeadLettersByReason();
       expect(counts).toEqual(Object.fromEntries(poison.map(([, reason]) => [reason, 3])));
-      const letter = store
-        .listDeadLetters({ deviceId: id, limit: 500 })
-        .find((l) => l.reason === 'invalid_field');
+      const letter = (await store.listDeadLetters({ deviceId: id, limit: 500 })).find(
+        (l) => l.reason === 'invalid_field',
+      );
       expect(letter?.problems.join(' ')).toMatch(/temp\.air/);
       expect(letter?.payload).toContain('"cold"');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -72,7 +72,7 @@ export async function provision(
       out[s.id] = { username: s.id, password: await store.provisionServiceAccount(s.id, s.role) };
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return out;
 }

@@ -40,7 +40,7 @@ export async function startPipeline(opts: {
   brokerEnv?: Record<string, string>;
   ingestEnv?: Record<string, string>;
   /** Runs against the metadata store before any service starts (shipments, custody legs). */
-  setup?: (store: MetadataStore) => void;
+  setup?: (store: MetadataStore) => Promise<void>;
 }): Promise<Pipeline> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coldchain-e2e-pipeline-'));
   const creds = await provision(dataDir, {
@@ -53,9 +53,9 @@ export async function startPipeline(opts: {
   if (opts.setup) {
     const store = createSqliteStore({ file: join(dataDir, 'metadata.db') });
     try {
-      opts.setup(store);
+      await opts.setup(store);
     } finally {
-      store.close();
+      await store.close();
     }
   }
   const brokerEnv = { MQTT_RATE_PER_SEC: '5000', MQTT_RATE_BURST: '5000', ...opts.brokerEnv };

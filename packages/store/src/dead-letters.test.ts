@@ -28,7 +28,7 @@ const letter = (deviceId: string | null, reason: string, arrivedAtMs: number, si
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describe('dead letters in the SQLite store', () => {
-  it('counts every dead letter by reason and device while keeping samples only up to the per-device and total caps', () => {
+  it('counts every dead letter by reason and device while keeping samples only up to the per-device and total caps', async () => {
     const store = createSqliteStore({
       file: join(tempDir(), 'metadata.db'),
       now: () => 1_000,
@@ -38,31 +38,33 @@ describe('dead letters in the SQLite store', () => {
     for (const device of ['a', 'b', 'c'])
       for (let i = 0; i < 20; i++)
         outcomes.push(
-          store.addDeadLetter(letter(device, i % 2 ? 'malformed_json' : 'invalid_field', i)).stored,
+          (await store.addDeadLetter(letter(device, i % 2 ? 'malformed_json' : 'invalid_field', i))).stored,
         );
-    outcomes.push(store.addDeadLetter(letter(null, 'unexpected_topic', 99)).stored);
+    outcomes.push((await store.addDeadLetter(letter(null, 'unexpected_topic', 99))).stored);
 
-    expect(store.countDeadLettersByReason()).toEqual({
+    expect(await store.countDeadLettersByReason()).toEqual({
       malformed_json: 30,
       invalid_field: 30,
       unexpected_topic: 1,
     });
-    expect(store.countDeadLettersOfDevice('b')).toEqual({ malformed_json: 10, invalid_field: 10 });
-    expect(store.countDeadLettersOfDevice(null)).toEqual({ unexpected_topic: 1 });
+    expect(await store.countDeadLettersOfDevice('b')).toEqual({ malformed_json: 10, invalid_field: 10 });
+    expect(await store.countDeadLettersOfDevice(null)).toEqual({ unexpected_topic: 1 });
     expect(outcomes.filter(Boolean)).toHaveLength(8);
-    const stats = store.deadLetterStats();
+    const stats = await store.deadLetterStats();
     expect(stats.stored).toBe(8);
     expect(stats.dropped).toBe(61 - 8);
     // a reached its own cap, b the total one; c and the device-less letter found it full.
-    expect(store.listDeadLetters({ deviceId: 'a', limit: 100 })).toHaveLength(5);
-    expect(store.listDeadLetters({ deviceId: 'b', limit: 100 })).toHaveLength(3);
-    expect(store.listDeadLetters({ deviceId: 'c', limit: 100 })).toHaveLength(0);
+    expect(await store.listDeadLetters({ deviceId: 'a', limit: 100 })).toHaveLength(5);
+    expect(await store.listDeadLetters({ deviceId: 'b', limit: 100 })).toHaveLength(3);
+    expect(await store.listDeadLetters({ deviceId: 'c', limit: 100 })).toHaveLength(0);
     // The first samples of a flood are the ones kept.
-    expect(store.listDeadLetters({ deviceId: 'a' }).map((l) => l.arrivedAtMs)).toEqual([4, 3, 2, 1, 0]);
-    store.close();
+    expect((await store.listDeadLetters({ deviceId: 'a' })).map((l) => l.arrivedAtMs)).toEqual([
+      4, 3, 2, 1, 0,
+    ]);
+    await store.close();
   });
 
-  it('deletes samples past their retention, keeps their counts, and then has room for new samples', () => {
+  it('deletes samples past their retention, keeps their counts, and then has room for new samples', async () => {
     let clock = 10 * DAY;
     const file = join(tempDir(), 'metadata.db');
     const store = createSqliteStore({
@@ -70,17 +72,17 @@ describe('dead letters in the SQLite store', () => {
       now: () => clock,
       deadLetters: { limits: { perDevice: 3, total: 100, retentionMs: 2 * DAY } },
     });
-    for (let i = 0; i < 5; i++) store.addDeadLetter(letter('a', 'malformed_json', clock));
-    expect(store.deadLetterStats()).toMatchObject({ stored: 3, dropped: 2 });
+    for (let i = 0; i < 5; i++) await store.addDeadLetter(letter('a', 'malformed_json', clock));
+    expect(await store.deadLetterStats()).toMatchObject({ stored: 3, dropped: 2 });
     clock += DAY;
-    expect(store.addDeadLetter(letter('a', 'malformed_json', clock)).stored).toBe(false);
+    expect((await store.addDeadLetter(letter('a', 'malformed_json', clock))).stored).toBe(false);
 
     clock += 1.5 * DAY; // the first three are now older than two days; a minute passed since the last prune
-    expect(store.addDeadLetter(letter('a', 'invalid_field', clock)).stored).toBe(true);
-    const kept = store.listDeadLetters({ deviceId: 'a' });
+    expect((await store.addDeadLetter(letter('a', 'invalid_field', clock))).stored).toBe(true);
+    const kept = await store.listDeadLetters({ deviceId: 'a' });
     expect(kept.map((l) => l.reason)).toEqual(['invalid_field']);
-    expect(store.countDeadLettersByReason()).toEqual({ malformed_json: 6, invalid_field: 1 });
-    store.close();
+    expect(await store.countDeadLettersByReason()).toEqual({ malformed_json: 6, invalid_field: 1 });
+    await store.close();
 
     // A store opened later prunes at once, without waiting for a dead letter.
     clock += 3 * DAY;
@@ -89,29 +91,29 @@ describe('dead letters in the SQLite store', () => {
       now: () => clock,
       deadLetters: { limits: { retentionMs: 2 * DAY } },
     });
-    expect(again.deadLetterStats()).toEqual({
+    expect(await again.deadLetterStats()).toEqual({
       byReason: { malformed_json: 6, invalid_field: 1 },
       stored: 0,
       dropped: 3,
     });
-    again.close();
+    await again.close();
   });
 
-  it('trims samples to caps lowered since they were stored, oldest first', () => {
+  it('trims samples to caps lowered since they were stored, oldest first', async () => {
     const file = join(tempDir(), 'metadata.db');
     const now = () => 1_000;
     const store = createSqliteStore({ file, now, deadLetters: { limits: { perDevice: 50, total: 1000 } } });
-    for (let i = 0; i < 40; i++) store.addDeadLetter(letter(i % 2 ? 'a' : 'b', 'malformed_json', i));
-    store.close();
+    for (let i = 0; i < 40; i++) await store.addDeadLetter(letter(i % 2 ? 'a' : 'b', 'malformed_json', i));
+    await store.close();
     const again = createSqliteStore({ file, now, deadLetters: { limits: { perDevice: 10, total: 15 } } });
-    expect(again.deadLetterStats().stored).toBe(15);
-    expect(Math.min(...again.listDeadLetters({ limit: 100 }).map((l) => l.arrivedAtMs))).toBe(25);
-    expect(again.listDeadLetters({ deviceId: 'a', limit: 100 }).length).toBeLessThanOrEqual(10);
-    expect(again.countDeadLettersByReason()).toEqual({ malformed_json: 40 });
-    again.close();
+    expect((await again.deadLetterStats()).stored).toBe(15);
+    expect(Math.min(...(await again.listDeadLetters({ limit: 100 })).map((l) => l.arrivedAtMs))).toBe(25);
+    expect((await again.listDeadLetters({ deviceId: 'a', limit: 100 })).length).toBeLessThanOrEqual(10);
+    expect(await again.countDeadLettersByReason()).toEqual({ malformed_json: 40 });
+    await again.close();
   });
 
-  it('takes a flood of 20,000 into a file of its own that stays small, leaving the metadata database alone', () => {
+  it('takes a flood of 20,000 into a file of its own that stays small, leaving the metadata database alone', async () => {
     const dir = tempDir();
     const file = join(dir, 'metadata.db');
     const store = createSqliteStore({
@@ -119,14 +121,14 @@ describe('dead letters in the SQLite store', () => {
       now: () => 100_000,
       deadLetters: { limits: { perDevice: 100, total: 10_000 } },
     });
-    store.deadLetterStats();
+    await store.deadLetterStats();
     const metadataBefore = statSync(file).size + statSync(`${file}-wal`).size;
     const startedAt = performance.now();
-    for (let i = 0; i < 20_000; i++) store.addDeadLetter(letter('hostile', 'malformed_json', i, 4096));
+    for (let i = 0; i < 20_000; i++) await store.addDeadLetter(letter('hostile', 'malformed_json', i, 4096));
     const elapsedMs = performance.now() - startedAt;
-    expect(store.countDeadLettersByReason()).toEqual({ malformed_json: 20_000 });
-    expect(store.deadLetterStats()).toMatchObject({ stored: 100, dropped: 19_900 });
-    store.close();
+    expect(await store.countDeadLettersByReason()).toEqual({ malformed_json: 20_000 });
+    expect(await store.deadLetterStats()).toMatchObject({ stored: 100, dropped: 19_900 });
+    await store.close();
     const deadLetterBytes = statSync(join(dir, 'dead-letters.db')).size;
     expect(deadLetterBytes).toBeLessThan(2 * 1024 * 1024);
     expect(statSync(file).size).toBeLessThanOrEqual(metadataBefore);
@@ -137,11 +139,11 @@ describe('dead letters in the SQLite store', () => {
     );
   });
 
-  it('creates its folder and database files private to their owner, and tightens looser ones', () => {
+  it('creates its folder and database files private to their owner, and tightens looser ones', async () => {
     const root = tempDir();
     const dir = join(root, 'data');
     const store = createSqliteStore({ file: join(dir, 'metadata.db') });
-    store.addDeadLetter(letter('a', 'malformed_json', 1));
+    await store.addDeadLetter(letter('a', 'malformed_json', 1));
     expect(modeOf(dir)).toBe(0o700);
     for (const name of [
       'metadata.db',
@@ -151,7 +153,7 @@ describe('dead letters in the SQLite store', () => {
       'dead-letters.db-wal',
     ])
       expect([name, modeOf(join(dir, name))]).toEqual([name, 0o600]);
-    store.close();
+    await store.close();
 
     // A database an earlier release created world-readable.
     const old = join(root, 'old');
@@ -160,13 +162,13 @@ describe('dead letters in the SQLite store', () => {
     const reopened = createSqliteStore({ file: join(old, 'metadata.db') });
     expect(modeOf(join(old, 'metadata.db'))).toBe(0o600);
     expect(modeOf(join(old, 'metadata.db-wal'))).toBe(0o600);
-    reopened.close();
+    await reopened.close();
   });
 
-  it('moves the dead letters an earlier release kept in the metadata database, once', () => {
+  it('moves the dead letters an earlier release kept in the metadata database, once', async () => {
     const dir = tempDir();
     const file = join(dir, 'metadata.db');
-    createSqliteStore({ file }).close(); // the schema as it was: dead_letters in metadata.db
+    await createSqliteStore({ file }).close(); // the schema as it was: dead_letters in metadata.db
     const db = new Database(file);
     const insert = db.prepare(
       `INSERT INTO dead_letters (device_id, topic, arrived_at_ms, reason, problems, payload, payload_bytes)
@@ -177,16 +179,16 @@ describe('dead letters in the SQLite store', () => {
     db.close();
 
     const store = createSqliteStore({ file, deadLetters: { limits: { perDevice: 10 } } });
-    expect(store.countDeadLettersByReason()).toEqual({ malformed_json: 20, invalid_field: 10 });
-    expect(store.countDeadLettersOfDevice(null)).toEqual({ malformed_json: 4, invalid_field: 1 });
-    expect(store.deadLetterStats().stored).toBe(15);
-    store.close();
+    expect(await store.countDeadLettersByReason()).toEqual({ malformed_json: 20, invalid_field: 10 });
+    expect(await store.countDeadLettersOfDevice(null)).toEqual({ malformed_json: 4, invalid_field: 1 });
+    expect((await store.deadLetterStats()).stored).toBe(15);
+    await store.close();
     const check = new Database(file, { readonly: true });
     expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'dead_letters'").get()).toBeUndefined();
     check.close();
     const again = createSqliteStore({ file });
-    expect(again.countDeadLettersByReason()).toEqual({ malformed_json: 20, invalid_field: 10 });
-    again.close();
+    expect(await again.countDeadLettersByReason()).toEqual({ malformed_json: 20, invalid_field: 10 });
+    await again.close();
     expect(existsSync(join(dir, 'dead-letters.db'))).toBe(true);
   });
 });

@@ -18,16 +18,16 @@ const base: AlertInput = {
 };
 
 describe('shipments and custody legs', () => {
-  it('ends the open leg where the handover starts', () => {
+  it('ends the open leg where the handover starts', async () => {
     let t = 0;
     const store = createSqliteStore({ file: ':memory:', now: () => ++t });
-    store.createShipment({
+    await store.createShipment({
       id: 'SHP-1',
       profileId: 'pharma-2-8',
       shipper: 'Pharma A',
       consignee: 'Hospital B',
     });
-    store.addCustodyLeg({
+    await store.addCustodyLeg({
       shipmentId: 'SHP-1',
       deviceId: 'room-1',
       holder: 'Warehouse',
@@ -36,7 +36,7 @@ describe('shipments and custody legs', () => {
       handedOverBy: null,
       handoverTempC: null,
     });
-    store.addCustodyLeg({
+    await store.addCustodyLeg({
       shipmentId: 'SHP-1',
       deviceId: 'truck-1',
       holder: 'Carrier',
@@ -45,22 +45,22 @@ describe('shipments and custody legs', () => {
       handedOverBy: 'Warehouse',
       handoverTempC: 4.1,
     });
-    const legs = store.legsOfShipment('SHP-1');
+    const legs = await store.legsOfShipment('SHP-1');
     expect(legs.map((l) => [l.deviceId, l.fromMs, l.toMs])).toEqual([
       ['room-1', 0, 5000],
       ['truck-1', 5000, null],
     ]);
-    expect(store.legsOfDevice('truck-1')[0]?.handoverTempC).toBe(4.1);
-    expect(() => store.addCustodyLeg({ ...legs[0]!, shipmentId: 'nope' })).toThrow(/does not exist/);
+    expect((await store.legsOfDevice('truck-1'))[0]?.handoverTempC).toBe(4.1);
+    await expect(store.addCustodyLeg({ ...legs[0]!, shipmentId: 'nope' })).rejects.toThrow(/does not exist/);
   });
 });
 
 describe('alerts', () => {
-  it('creates one alert per key, updates it when the excursion changes, and reports unchanged otherwise', () => {
+  it('creates one alert per key, updates it when the excursion changes, and reports unchanged otherwise', async () => {
     const store = createSqliteStore({ file: ':memory:' });
-    expect(store.upsertAlert(base).change).toBe('created');
-    expect(store.upsertAlert(base).change).toBe('unchanged');
-    const closed = store.upsertAlert({ ...base, endMs: 4000, peakValue: 10.2, peakTsMs: 2000 });
+    expect((await store.upsertAlert(base)).change).toBe('created');
+    expect((await store.upsertAlert(base)).change).toBe('unchanged');
+    const closed = await store.upsertAlert({ ...base, endMs: 4000, peakValue: 10.2, peakTsMs: 2000 });
     expect(closed.change).toBe('updated');
     expect(closed.alert).toMatchObject({
       endMs: 4000,
@@ -68,33 +68,37 @@ describe('alerts', () => {
       status: 'open',
       holder: 'Dalian Cold Logistics',
     });
-    expect(store.listAlerts()).toHaveLength(1);
-    expect(store.getAlertByKey(base.key)?.id).toBe(closed.alert.id);
-    expect(store.getAlertByKey('nope')).toBeNull();
+    expect(await store.listAlerts()).toHaveLength(1);
+    expect((await store.getAlertByKey(base.key))?.id).toBe(closed.alert.id);
+    expect(await store.getAlertByKey('nope')).toBeNull();
   });
 
-  it('moves open → acknowledged → resolved with who and why, and never back', () => {
+  it('moves open → acknowledged → resolved with who and why, and never back', async () => {
     const store = createSqliteStore({ file: ':memory:' });
-    const { alert } = store.upsertAlert(base);
-    const acked = store.acknowledgeAlert(alert.id, 'operator-li', 'driver called, compressor restarted');
+    const { alert } = await store.upsertAlert(base);
+    const acked = await store.acknowledgeAlert(
+      alert.id,
+      'operator-li',
+      'driver called, compressor restarted',
+    );
     expect(acked).toMatchObject({
       status: 'acknowledged',
       acknowledgedBy: 'operator-li',
       note: 'driver called, compressor restarted',
     });
-    expect(() => store.acknowledgeAlert(alert.id, 'x', 'y')).toThrow(/not open/);
-    const resolved = store.resolveAlert(alert.id, 'operator-li', 'temperature back in range');
+    await expect(store.acknowledgeAlert(alert.id, 'x', 'y')).rejects.toThrow(/not open/);
+    const resolved = await store.resolveAlert(alert.id, 'operator-li', 'temperature back in range');
     expect(resolved.status).toBe('resolved');
-    expect(store.upsertAlert({ ...base, endMs: 9000 }).alert.status).toBe('resolved');
-    expect(() => store.resolveAlert(alert.id, 'x', 'y')).toThrow(/already resolved/);
-    expect(store.listAlerts({ status: 'open' })).toHaveLength(0);
+    expect((await store.upsertAlert({ ...base, endMs: 9000 })).alert.status).toBe('resolved');
+    await expect(store.resolveAlert(alert.id, 'x', 'y')).rejects.toThrow(/already resolved/);
+    expect(await store.listAlerts({ status: 'open' })).toHaveLength(0);
   });
 
-  it('keeps service state by key', () => {
+  it('keeps service state by key', async () => {
     const store = createSqliteStore({ file: ':memory:' });
-    expect(store.loadState('engine')).toBeNull();
-    store.saveState('engine', '{"a":1}');
-    store.saveState('engine', '{"a":2}');
-    expect(store.loadState('engine')).toBe('{"a":2}');
+    expect(await store.loadState('engine')).toBeNull();
+    await store.saveState('engine', '{"a":1}');
+    await store.saveState('engine', '{"a":2}');
+    expect(await store.loadState('engine')).toBe('{"a":2}');
   });
 });

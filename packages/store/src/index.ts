@@ -22,3 +22,4 @@ export {
   type Principal,
   type ServiceRole,
 } from './store.js';
+export { StoreError } from './store-error.js';

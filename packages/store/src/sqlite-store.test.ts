@@ -29,7 +29,7 @@ describe('the SQLite metadata store', () => {
     expect(await store.verifyCredentials('truck-7', secret)).toEqual({ kind: 'device', deviceId: 'truck-7' });
     expect(await store.verifyCredentials('truck-7', `${secret}x`)).toBeNull();
     expect(await store.verifyCredentials('truck-8', secret)).toBeNull();
-    store.close();
+    await store.close();
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(file).includes(Buffer.from(secret))).toBe(false);
   });
@@ -51,14 +51,14 @@ describe('the SQLite metadata store', () => {
     // A lookup that misses costs microseconds and scrypt about a millisecond: without the same
     // scrypt run an unknown id answers in a fraction of the time.
     expect(unknown).toBeGreaterThan(known * 0.7);
-    store.close();
+    await store.close();
   });
 
   it('refuses a second device with the same id', async () => {
     const store = createSqliteStore({ file: ':memory:' });
     await store.provisionDevice({ id: 'cab-1' });
     await expect(store.provisionDevice({ id: 'cab-1' })).rejects.toThrow(/already exists/);
-    store.close();
+    await store.close();
   });
 
   it('invalidates the old secret when a device secret is rotated', async () => {
@@ -67,7 +67,7 @@ describe('the SQLite metadata store', () => {
     const next = await store.rotateDeviceSecret('logger-1');
     expect(await store.verifyCredentials('logger-1', secret)).toBeNull();
     expect(await store.verifyCredentials('logger-1', next)).toEqual({ kind: 'device', deviceId: 'logger-1' });
-    store.close();
+    await store.close();
   });
 
   it('refuses a disabled device, even one it verified before, and reports when devices changed', async () => {
@@ -76,24 +76,24 @@ describe('the SQLite metadata store', () => {
     const { secret } = await store.provisionDevice({ id: 'logger-3' });
     await store.provisionDevice({ id: 'logger-4' });
     expect(await store.verifyCredentials('logger-3', secret)).not.toBeNull();
-    expect(store.devicesChangedSince(1)).toEqual([]);
+    expect(await store.devicesChangedSince(1)).toEqual([]);
     clock = 2_000;
-    expect(store.setDeviceDisabled('logger-3', true).disabled).toBe(true);
+    expect((await store.setDeviceDisabled('logger-3', true)).disabled).toBe(true);
     expect(await store.verifyCredentials('logger-3', secret)).toBeNull();
     clock = 3_000;
     await store.rotateDeviceSecret('logger-4');
-    expect(store.devicesChangedSince(2_000)).toEqual([
+    expect(await store.devicesChangedSince(2_000)).toEqual([
       { id: 'logger-3', disabled: true, changedAtMs: 2_000 },
       { id: 'logger-4', disabled: false, changedAtMs: 3_000 },
     ]);
-    expect(store.devicesChangedSince(2_001).map((c) => c.id)).toEqual(['logger-4']);
-    store.setDeviceDisabled('logger-3', false);
+    expect((await store.devicesChangedSince(2_001)).map((c) => c.id)).toEqual(['logger-4']);
+    await store.setDeviceDisabled('logger-3', false);
     expect(await store.verifyCredentials('logger-3', secret)).toEqual({
       kind: 'device',
       deviceId: 'logger-3',
     });
-    expect(() => store.setDeviceDisabled('nobody', true)).toThrow(/does not exist/);
-    store.close();
+    await expect(store.setDeviceDisabled('nobody', true)).rejects.toThrow(/does not exist/);
+    await store.close();
   });
 
   it('tells service accounts apart from devices', async () => {
@@ -104,7 +104,7 @@ describe('the SQLite metadata store', () => {
       id: 'ingest',
       role: 'ingest',
     });
-    store.close();
+    await store.close();
   });
 
   it('keeps devices and dead letters across a reopen, payloads truncated and counted by reason', async () => {
@@ -112,7 +112,7 @@ describe('the SQLite metadata store', () => {
     const store = createSqliteStore({ file });
     await store.provisionDevice({ id: 'room-1', kind: 'cold-room' });
     const big = Buffer.alloc(DEAD_LETTER_PAYLOAD_BYTES * 2, 'a');
-    store.addDeadLetter({
+    await store.addDeadLetter({
       deviceId: 'room-1',
       topic: 'coldchain/v1/devices/room-1/telemetry',
       arrivedAtMs: Date.now(), // within the retention, which the reopen applies
@@ -121,14 +121,14 @@ describe('the SQLite metadata store', () => {
       payload: big,
       payloadBytes: big.length,
     });
-    store.close();
-    store.close();
+    await store.close();
+    await store.close();
     const again = createSqliteStore({ file });
-    expect(again.getDevice('room-1')?.kind).toBe('cold-room');
-    const [letter] = again.listDeadLetters({ deviceId: 'room-1' });
+    expect((await again.getDevice('room-1'))?.kind).toBe('cold-room');
+    const [letter] = await again.listDeadLetters({ deviceId: 'room-1' });
     expect(letter?.payload.length).toBe(DEAD_LETTER_PAYLOAD_BYTES);
     expect(letter?.payloadBytes).toBe(big.length);
-    expect(again.countDeadLettersByReason()).toEqual({ malformed_json: 1 });
-    again.close();
+    expect(await again.countDeadLettersByReason()).toEqual({ malformed_json: 1 });
+    await again.close();
   });
 });

@@ -64,9 +64,11 @@ export interface DeadLetterStats {
 }
 
 /**
- * The metadata store: devices, credentials, dead letters (shipments, custody legs and alerts
- * join as the domain grows). SQLite is the embedded default; the interface is what PostgreSQL
- * would implement where several machines share one store.
+ * The metadata store: devices, credentials, shipments, custody legs, alerts, dead letters. SQLite
+ * is the embedded default; PostgreSQL implements the same interface where several processes or
+ * machines share one store, which is why every method returns a Promise. Rules that must hold
+ * across processes (one alert per key, custody legs that never overlap, no lost status update)
+ * are enforced by the database, and a refusal is a `StoreError` with a stable code.
  */
 export interface MetadataStore {
   /** Creates a device and returns its secret, which is not stored and cannot be shown again. */
@@ -78,62 +80,81 @@ export interface MetadataStore {
   /** Issues a new secret for an existing device; the old one stops working. */
   rotateDeviceSecret(id: string): Promise<string>;
   /** A disabled device cannot log in (the broker also disconnects it); enabling lets it back. */
-  setDeviceDisabled(id: string, disabled: boolean): Device;
+  setDeviceDisabled(id: string, disabled: boolean): Promise<Device>;
   /** Devices disabled, enabled or re-keyed at or after `sinceMs`, oldest change first. */
-  devicesChangedSince(sinceMs: number): Array<{ id: string; disabled: boolean; changedAtMs: number }>;
-  getDevice(id: string): Device | null;
-  listDevices(): Device[];
+  devicesChangedSince(
+    sinceMs: number,
+  ): Promise<Array<{ id: string; disabled: boolean; changedAtMs: number }>>;
+  getDevice(id: string): Promise<Device | null>;
+  listDevices(): Promise<Device[]>;
   /** Creates or re-keys a service account and returns its secret (shown once). */
   provisionServiceAccount(id: string, role: ServiceRole): Promise<string>;
   /** The principal these broker credentials belong to, or null (unknown, disabled, wrong secret). */
   verifyCredentials(username: string, secret: string | Buffer): Promise<Principal | null>;
 
-  createShipment(input: Omit<Shipment, 'createdAtMs' | 'description'> & { description?: string }): Shipment;
-  getShipment(id: string): Shipment | null;
-  listShipments(): Shipment[];
-  /** Opens a custody leg; the previous open leg of the shipment, if any, ends where this one starts. */
-  addCustodyLeg(leg: Omit<CustodyLeg, 'id'>): CustodyLeg;
-  legsOfShipment(shipmentId: string): CustodyLeg[];
+  createShipment(
+    input: Omit<Shipment, 'createdAtMs' | 'description'> & { description?: string },
+  ): Promise<Shipment>;
+  getShipment(id: string): Promise<Shipment | null>;
+  listShipments(): Promise<Shipment[]>;
+  /**
+   * Opens a custody leg; the previous open leg of the shipment, if any, ends where this one starts
+   * (in the same transaction). A leg overlapping another leg of its shipment is refused by the
+   * database: `StoreError` `custody_overlap`.
+   */
+  addCustodyLeg(leg: Omit<CustodyLeg, 'id'>): Promise<CustodyLeg>;
+  legsOfShipment(shipmentId: string): Promise<CustodyLeg[]>;
   /** Every leg a device measured, whatever its time (backlogs arrive late). */
-  legsOfDevice(deviceId: string): CustodyLeg[];
+  legsOfDevice(deviceId: string): Promise<CustodyLeg[]>;
   /** Legs not yet handed over (`toMs` null), of every shipment. */
-  openLegs(): CustodyLeg[];
+  openLegs(): Promise<CustodyLeg[]>;
 
-  /** Creates the alert for this key, or updates its excursion fields; status is never reopened. */
-  upsertAlert(input: AlertInput): AlertUpsert;
-  getAlert(id: number): Alert | null;
-  getAlertByKey(key: string): Alert | null;
+  /**
+   * Creates the alert for this key, or updates its excursion fields; status is never reopened.
+   * Atomic by key: two processes raising the same key at once make one alert.
+   */
+  upsertAlert(input: AlertInput): Promise<AlertUpsert>;
+  getAlert(id: number): Promise<Alert | null>;
+  getAlertByKey(key: string): Promise<Alert | null>;
   listAlerts(filter?: {
     status?: AlertStatus;
     shipmentId?: string;
     deviceId?: string;
     limit?: number;
-  }): Alert[];
-  acknowledgeAlert(id: number, by: string, note: string): Alert;
-  resolveAlert(id: number, by: string, note: string): Alert;
+  }): Promise<Alert[]>;
+  /**
+   * Open → acknowledged. An alert that is not open (another operator moved it meanwhile) is a
+   * `StoreError` `alert_conflict`, never a lost update; an unknown id is `not_found`.
+   */
+  acknowledgeAlert(id: number, by: string, note: string): Promise<Alert>;
+  /** Open or acknowledged → resolved; one already resolved is `alert_conflict`, unknown `not_found`. */
+  resolveAlert(id: number, by: string, note: string): Promise<Alert>;
 
   /** Opaque state a service keeps across restarts (the breach engine's), by key. */
-  saveState(key: string, json: string): void;
-  loadState(key: string): string | null;
+  saveState(key: string, json: string): Promise<void>;
+  loadState(key: string): Promise<string | null>;
 
-  recordWebhookDelivery(delivery: WebhookDelivery): void;
-  listWebhookDeliveries(filter?: { status?: WebhookDelivery['status']; limit?: number }): WebhookDelivery[];
+  recordWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
+  listWebhookDeliveries(filter?: {
+    status?: WebhookDelivery['status'];
+    limit?: number;
+  }): Promise<WebhookDelivery[]>;
 
   /**
    * Counts a dead letter (by reason, and by device and reason) and keeps it as a sample while its
    * device and the total are under the store's caps; `stored` says whether it was kept.
    */
-  addDeadLetter(letter: NewDeadLetter): { stored: boolean };
+  addDeadLetter(letter: NewDeadLetter): Promise<{ stored: boolean }>;
   /** Stored samples, newest first. */
-  listDeadLetters(opts?: { deviceId?: string; limit?: number }): DeadLetter[];
+  listDeadLetters(opts?: { deviceId?: string; limit?: number }): Promise<DeadLetter[]>;
   /** Dead letters ever recorded, by reason (exact: counters, not a count of the samples). */
-  countDeadLettersByReason(): Record<string, number>;
+  countDeadLettersByReason(): Promise<Record<string, number>>;
   /** Dead letters ever recorded for one device (null: topics that named no device), by reason. */
-  countDeadLettersOfDevice(deviceId: string | null): Record<string, number>;
-  deadLetterStats(): DeadLetterStats;
+  countDeadLettersOfDevice(deviceId: string | null): Promise<Record<string, number>>;
+  deadLetterStats(): Promise<DeadLetterStats>;
   /** Deletes samples past their retention or over a cap; returns how many. (Also runs on its own.) */
-  pruneDeadLetters(): number;
+  pruneDeadLetters(): Promise<number>;
 
   /** Closes the database. Safe to call twice. */
-  close(): void;
+  close(): Promise<void>;
 }

@@ -52,7 +52,7 @@ async function start(
       await broker.close();
       await closed;
       spool.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

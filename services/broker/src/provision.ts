@@ -44,7 +44,7 @@ try {
       JSON.stringify({ device: id, username: id, password: await store.rotateDeviceSecret(id as string) }),
     );
   } else if (command === 'disable' || command === 'enable') {
-    const device = store.setDeviceDisabled(id as string, command === 'disable');
+    const device = await store.setDeviceDisabled(id as string, command === 'disable');
     console.log(JSON.stringify({ device: device.id, disabled: device.disabled }));
     console.error(
       command === 'disable'
@@ -69,5 +69,5 @@ try {
   console.error((err as Error).message);
   process.exitCode = 1;
 } finally {
-  store.close();
+  await store.close();
 }

@@ -8,7 +8,7 @@ describe('watchDeviceChanges', () => {
     const store = createSqliteStore({ file: ':memory:', now: () => clock });
     for (const id of ['a', 'b', 'c', 'd']) await store.provisionDevice({ id });
     clock = 1_500;
-    store.setDeviceDisabled('a', true); // before the watch starts: not reported
+    await store.setDeviceDisabled('a', true); // before the watch starts: not reported
     clock = 2_000;
     const seen: DeviceChange[] = [];
     const watch = watchDeviceChanges({
@@ -20,19 +20,19 @@ describe('watchDeviceChanges', () => {
         throw err;
       },
     });
-    store.setDeviceDisabled('b', true);
-    watch.poll();
-    watch.poll();
+    await store.setDeviceDisabled('b', true);
+    await watch.poll();
+    await watch.poll();
     expect(seen.map((c) => [c.id, c.disabled, c.changedAtMs])).toEqual([['b', true, 2_000]]);
     // Another change in that same millisecond, then a later one.
     await store.rotateDeviceSecret('c');
-    watch.poll();
+    await watch.poll();
     clock = 2_001;
-    store.setDeviceDisabled('b', false);
+    await store.setDeviceDisabled('b', false);
     clock = 2_500;
-    store.setDeviceDisabled('d', true);
-    watch.poll();
-    watch.poll();
+    await store.setDeviceDisabled('d', true);
+    await watch.poll();
+    await watch.poll();
     expect(seen.map((c) => [c.id, c.disabled, c.changedAtMs])).toEqual([
       ['b', true, 2_000],
       ['c', false, 2_000],
@@ -40,6 +40,6 @@ describe('watchDeviceChanges', () => {
       ['d', true, 2_500],
     ]);
     watch.stop();
-    store.close();
+    await store.close();
   });
 });

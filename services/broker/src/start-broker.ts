@@ -85,7 +85,7 @@ export async function startBroker(
         await listeners;
         await persistence.close();
         spool.close();
-        if (!deps.store) store.close();
+        if (!deps.store) await store.close();
       })();
       return closing;
     },

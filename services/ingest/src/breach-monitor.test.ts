@@ -44,9 +44,9 @@ function harness(t0: number, options: Partial<BreachMonitorDeps> = {}) {
     monitor.accept({ deviceId, arrivedAtMs: clock.ms, readings, events: [] });
   };
   /** A frozen shipment on one device, its leg starting one settle period (30 min) before `t0`. */
-  const frozenShipment = (id: string, deviceId: string, holder: string) => {
-    store.createShipment({ id, profileId: 'frozen', shipper: 'Dalian Haiyun', consignee: 'Shenyang' });
-    store.addCustodyLeg({
+  const frozenShipment = async (id: string, deviceId: string, holder: string) => {
+    await store.createShipment({ id, profileId: 'frozen', shipper: 'Dalian Haiyun', consignee: 'Shenyang' });
+    await store.addCustodyLeg({
       shipmentId: id,
       deviceId,
       holder,
@@ -67,7 +67,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     const { clock, store, monitor, send, frozenShipment, at, reads } = harness(t0, {
       closedLegIdleMs: 10 * MIN,
     });
-    frozenShipment('S1', 'truck-1', 'Haiyun Logistics');
+    await frozenShipment('S1', 'truck-1', 'Haiyun Logistics');
     clock.ms = t0 + 10 * MIN;
     send(
       'truck-1',
@@ -77,7 +77,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     expect(monitor.legsInMemory()).toBe(1);
 
     // Handover to a cold room at t0 + 12 min: truck-1's leg is closed.
-    store.addCustodyLeg({
+    await store.addCustodyLeg({
       shipmentId: 'S1',
       deviceId: 'room-1',
       holder: 'Shenyang cold room',
@@ -100,7 +100,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     send('truck-1', [at(5.5, -10), at(5.75, -20)]);
     await monitor.idle();
     expect(reads('truck-1')).toBe(readsBefore + 1);
-    const alerts = store.listAlerts({ shipmentId: 'S1' });
+    const alerts = await store.listAlerts({ shipmentId: 'S1' });
     expect(alerts.map((a) => [a.deviceId, a.severity, a.startMs, a.holder])).toEqual([
       ['truck-1', 'critical', t0 + 5.5 * MIN, 'Haiyun Logistics'],
     ]);
@@ -108,8 +108,8 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     // Sent again (a duplicate delivery): the same alert, not a second one.
     send('truck-1', [at(5.5, -10), at(5.75, -20)]);
     await monitor.idle();
-    expect(store.listAlerts({ shipmentId: 'S1' })).toHaveLength(1);
-    store.close();
+    expect(await store.listAlerts({ shipmentId: 'S1' })).toHaveLength(1);
+    await store.close();
   });
 
   it('trims a long open leg, and rebuilds it from history only for a backlog older than it keeps', async () => {
@@ -118,7 +118,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
       trimAbove: 300,
       trimKeep: 100,
     });
-    frozenShipment('S2', 'reefer-9', 'Yellow Sea Line');
+    await frozenShipment('S2', 'reefer-9', 'Yellow Sea Line');
     // 400 minutes at -20 °C, 50 readings a message: the state is trimmed on the way.
     for (let m = 0; m < 400; m += 50) {
       clock.ms = t0 + (m + 50) * MIN;
@@ -139,13 +139,44 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     await monitor.idle();
     expect(reads('reefer-9')).toBe(2);
 
-    const alerts = store.listAlerts({ shipmentId: 'S2' });
+    const alerts = await store.listAlerts({ shipmentId: 'S2' });
     expect(alerts.map((a) => [a.severity, a.startMs, a.status]).sort()).toEqual(
       [
         ['critical', t0 + 390.5 * MIN, 'open'],
         ['critical', t0 + 5.5 * MIN, 'open'],
       ].sort(),
     );
-    store.close();
+    await store.close();
+  });
+
+  it("asks the store for a device's legs once per cache period, however many messages arrive while it answers", async () => {
+    const t0 = Date.UTC(2026, 10, 3, 0, 0, 0);
+    const { clock, store, monitor, send, frozenShipment, at } = harness(t0);
+    await frozenShipment('S3', 'cab-3', 'Locker operator');
+    let legReads = 0;
+    const legsOfDevice = store.legsOfDevice.bind(store);
+    store.legsOfDevice = (deviceId) => {
+      legReads++;
+      return legsOfDevice(deviceId);
+    };
+    // Three messages before the first read answers share it, and are judged in order.
+    clock.ms = t0 + 10 * MIN;
+    send('cab-3', [at(0, -20), at(1, -20)]);
+    send('cab-3', [at(2, -10)]);
+    send('cab-3', [at(3, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(1);
+    expect((await store.listAlerts({ shipmentId: 'S3' })).map((a) => [a.severity, a.startMs])).toEqual([
+      ['critical', t0 + 2 * MIN],
+    ]);
+    // Within the cache period the legs come from memory; past it the store is asked again.
+    send('cab-3', [at(4, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(1);
+    clock.ms += 5_000;
+    send('cab-3', [at(5, -20)]);
+    await monitor.idle();
+    expect(legReads).toBe(2);
+    await store.close();
   });
 });

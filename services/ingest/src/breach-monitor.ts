@@ -10,7 +10,7 @@ import {
   trimHistory,
 } from '@coldchain/coldchain';
 import { alertTopicForShipment, type Reading as WireReading } from '@coldchain/schema';
-import type { Alert, CustodyLeg, MetadataStore } from '@coldchain/store';
+import { type Alert, type CustodyLeg, type MetadataStore, StoreError } from '@coldchain/store';
 import type { Logger } from 'pino';
 import type { AcceptedMessage } from './create-ingest.js';
 
@@ -27,7 +27,7 @@ export interface BreachMonitorDeps {
   sinks: AlertSink[];
   log: Logger;
   now?: () => number;
-  /** How long a device's custody legs are cached. */
+  /** How long a device's custody legs (and a shipment's profile) are cached. */
   legCacheMs?: number;
   /**
    * How long the engine state of a handed-over leg stays in memory after its last reading; a late
@@ -91,13 +91,33 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const states = new Map<number, { state: EngineState; touchedMs: number }>();
   const queues = new Map<number, Promise<void>>();
   const legCache = new Map<string, { legs: CustodyLeg[]; atMs: number }>();
+  /** Store reads of a device's legs under way: messages that arrive meanwhile wait for the same one. */
+  const legLookups = new Map<string, Promise<CustodyLeg[]>>();
+  const profileCache = new Map<string, { profile: Profile; atMs: number }>();
 
-  const legsOf = (deviceId: string) => {
+  /**
+   * A device's legs: from the cache, synchronously, on the hot path; otherwise one store read
+   * shared by every message of the device that arrives before it answers, so they keep their order.
+   */
+  const legsOf = (deviceId: string): CustodyLeg[] | Promise<CustodyLeg[]> => {
+    const pending = legLookups.get(deviceId);
+    if (pending) return pending;
     const cached = legCache.get(deviceId);
     if (cached && now() - cached.atMs < legCacheMs) return cached.legs;
-    const legs = store.legsOfDevice(deviceId);
-    legCache.set(deviceId, { legs, atMs: now() });
-    return legs;
+    const lookup = store.legsOfDevice(deviceId).then(
+      (legs) => {
+        legCache.set(deviceId, { legs, atMs: now() });
+        return legs;
+      },
+      (err: unknown) => {
+        // Stale legs beat none while the store is unreachable; none are known, nothing is judged.
+        log.error({ err, deviceId }, 'could not read the custody legs of a device');
+        return cached?.legs ?? [];
+      },
+    );
+    const settled = lookup.finally(() => legLookups.delete(deviceId));
+    legLookups.set(deviceId, settled);
+    return settled;
   };
 
   /** Runs evaluations of one leg one after another; different legs run independently. */
@@ -111,42 +131,58 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     });
   };
 
-  function profileOfLeg(leg: CustodyLeg): Profile {
-    const shipment = store.getShipment(leg.shipmentId);
+  /** Cached like the legs: evaluating a leg runs per message and must not cost a store read each time. */
+  async function profileOfLeg(leg: CustodyLeg): Promise<Profile> {
+    const cached = profileCache.get(leg.shipmentId);
+    if (cached && now() - cached.atMs < legCacheMs) return cached.profile;
+    const shipment = await store.getShipment(leg.shipmentId);
     const profile = shipment ? profiles.get(shipment.profileId) : undefined;
     if (!profile)
       throw new Error(
         `shipment ${leg.shipmentId} has no known profile (${shipment?.profileId ?? 'no shipment'})`,
       );
+    profileCache.set(leg.shipmentId, { profile, atMs: now() });
     return profile;
   }
 
   const alertKey = (leg: CustodyLeg, e: Excursion) => `${leg.shipmentId}:${leg.id}:${e.key}`;
 
-  function applyChanges(leg: CustodyLeg, changes: readonly ExcursionChange[]) {
+  /** Store writes of one leg run in order: its evaluations are queued one after another. */
+  async function applyChanges(leg: CustodyLeg, changes: readonly ExcursionChange[]) {
     for (const { type, excursion } of changes) {
       const key = alertKey(leg, excursion);
       if (type === 'removed') {
         // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
         // shows began sooner (it is raised again under its new key). Say so and resolve it.
-        const existing = store.getAlertByKey(key);
+        const existing = await store.getAlertByKey(key);
         if (!existing || existing.status === 'resolved') continue;
         const detail =
           excursion.rule === 'gap'
             ? 'recovered: a backlog filled the data gap'
             : 'superseded: late readings moved its start';
-        const { alert } = store.upsertAlert({ ...toAlertInput(leg, excursion, key), detail });
-        const resolved = store.resolveAlert(alert.id, 'system', detail);
+        const { alert } = await store.upsertAlert({ ...toAlertInput(leg, excursion, key), detail });
+        const resolved = await resolveUnlessResolved(alert.id, detail);
+        if (!resolved) continue;
         for (const sink of deps.sinks) sink(resolved, 'updated');
         continue;
       }
-      const { alert, change } = store.upsertAlert(toAlertInput(leg, excursion, key));
+      const { alert, change } = await store.upsertAlert(toAlertInput(leg, excursion, key));
       if (change === 'unchanged') continue;
       log.info(
         { alertId: alert.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId, change },
         `alert ${change}`,
       );
       for (const sink of deps.sinks) sink(alert, change);
+    }
+  }
+
+  /** An operator (or another ingest process) may have resolved it meanwhile: then there is nothing to tell. */
+  async function resolveUnlessResolved(alertId: number, detail: string): Promise<Alert | null> {
+    try {
+      return await store.resolveAlert(alertId, 'system', detail);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'alert_conflict') return null;
+      throw err;
     }
   }
 
@@ -167,7 +203,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
 
   const evaluate = (leg: CustodyLeg, batch: EngineReading[]) =>
     enqueue(leg.id, async () => {
-      const profile = profileOfLeg(leg);
+      const profile = await profileOfLeg(leg);
       let state = states.get(leg.id)?.state;
       let readings = batch;
       let reported: EngineState['reported'] | undefined;
@@ -189,24 +225,29 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       }
       states.set(leg.id, { state, touchedMs: now() });
       const result = foldIn(state, readings, profile, legWindow(leg), now());
-      applyChanges(leg, result.changes);
+      await applyChanges(leg, result.changes);
       if (state.history.length > trimAbove) trimHistory(state, trimKeep);
     });
+
+  const dispatch = (legs: CustodyLeg[], readings: WireReading[]) => {
+    if (legs.length === 0) return;
+    const engineReadings = readings.map(toEngineReading);
+    for (const leg of legs) {
+      const batch = engineReadings.filter((r) => inLeg(leg, r.tsMs));
+      if (batch.length > 0) evaluate(leg, batch);
+    }
+  };
 
   return {
     accept({ deviceId, readings }) {
       if (readings.length === 0) return;
       const legs = legsOf(deviceId);
-      if (legs.length === 0) return;
-      const engineReadings = readings.map(toEngineReading);
-      for (const leg of legs) {
-        const batch = engineReadings.filter((r) => inLeg(leg, r.tsMs));
-        if (batch.length > 0) evaluate(leg, batch);
-      }
+      if (Array.isArray(legs)) dispatch(legs, readings);
+      else void legs.then((l) => dispatch(l, readings));
     },
     async tick() {
       const open = new Set<number>();
-      for (const leg of store.openLegs()) {
+      for (const leg of await store.openLegs()) {
         open.add(leg.id);
         evaluate(leg, []);
       }
@@ -220,7 +261,8 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     },
     legsInMemory: () => states.size,
     async idle() {
-      while (queues.size > 0) await Promise.all([...queues.values()]);
+      while (queues.size > 0 || legLookups.size > 0)
+        await Promise.all([...legLookups.values(), ...queues.values()]);
     },
   };
 }

@@ -108,21 +108,36 @@ export function createIngest(deps: IngestDeps): Ingest {
   let journalFull = false;
   let client: MqttClient | null = null;
 
-  const isKnown = (deviceId: string) => {
+  /** Store look-ups under way: messages of a device that arrive meanwhile wait for the same one, in order. */
+  const deviceLookups = new Map<string, Promise<boolean>>();
+
+  /**
+   * A device seen enabled within the TTL answers synchronously: the hot path never waits for the
+   * store. Any other asks the store once, however many of its messages arrive before it answers.
+   */
+  const isKnown = (deviceId: string): boolean | Promise<boolean> => {
     const checkedAtMs = knownDevices.get(deviceId);
     if (checkedAtMs !== undefined && now() - checkedAtMs < KNOWN_DEVICE_TTL_MS) return true;
-    const device = store.getDevice(deviceId);
-    if (!device || device.disabled) {
-      knownDevices.delete(deviceId);
-      return false;
-    }
-    knownDevices.set(deviceId, now());
-    return true;
+    const pending = deviceLookups.get(deviceId);
+    if (pending) return pending;
+    const lookup = store
+      .getDevice(deviceId)
+      .then((device) => {
+        if (!device || device.disabled) {
+          knownDevices.delete(deviceId);
+          return false;
+        }
+        knownDevices.set(deviceId, now());
+        return true;
+      })
+      .finally(() => deviceLookups.delete(deviceId));
+    deviceLookups.set(deviceId, lookup);
+    return lookup;
   };
 
   /** Devices whose dead-letter samples are capped, said once in the log until one is stored again. */
   const capped = new Set<string | null>();
-  const deadLetter = (
+  const deadLetter = async (
     topic: string,
     deviceId: string | null,
     payload: Buffer,
@@ -131,7 +146,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     problems: string[],
   ) => {
     metrics.deadLettered[reason] = (metrics.deadLettered[reason] ?? 0) + 1;
-    const { stored } = store.addDeadLetter({
+    const { stored } = await store.addDeadLetter({
       deviceId,
       topic,
       arrivedAtMs,
@@ -168,7 +183,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       };
     }
     const { deviceId } = parsedTopic;
-    if (!isKnown(deviceId)) {
+    const known = isKnown(deviceId);
+    if (!(typeof known === 'boolean' ? known : await known)) {
       return {
         accepted: false,
         reason: 'unknown_device',
@@ -272,10 +288,12 @@ export function createIngest(deps: IngestDeps): Ingest {
         const take = (packet: IPublishPacket): Promise<void> => {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-          return handle(topic, payload).then((outcome) => {
+          // A dead letter is counted before the message is acknowledged (acknowledgements are
+          // pipelined, so waiting for it holds no other message back).
+          return handle(topic, payload).then(async (outcome) => {
             const refused = outcome.accepted ? outcome.refused : outcome;
             if (refused) {
-              deadLetter(
+              await deadLetter(
                 topic,
                 parseDeviceTopic(topic)?.deviceId ?? null,
                 payload,

@@ -21,8 +21,8 @@ export interface HealthReport {
 export interface HealthOptions {
   mqttConnected: () => boolean;
   influxUrl: string;
-  /** Throws when the metadata store cannot answer. */
-  probeStore: () => void;
+  /** Throws (or rejects) when the metadata store cannot answer. */
+  probeStore: () => unknown;
   journal: () => JournalStats;
   /** InfluxDB's `/health` must answer within this. */
   influxTimeoutMs?: number;
@@ -71,7 +71,7 @@ export function createHealthCheck(opts: HealthOptions): { report(): Promise<Heal
         : { status: 'down', detail: 'not connected to the broker' };
       let store: DependencyCheck = { status: 'up' };
       try {
-        opts.probeStore();
+        await opts.probeStore();
       } catch (err) {
         store = { status: 'down', detail: (err as Error).message };
       }

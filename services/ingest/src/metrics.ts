@@ -43,7 +43,7 @@ export function createMetrics(): IngestMetrics {
 export interface MetricsSources {
   journal: () => JournalStats;
   legsInMemory: () => number;
-  deadLetters: () => DeadLetterStats;
+  deadLetters: () => Promise<DeadLetterStats>;
 }
 
 /**
@@ -74,13 +74,14 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
         for (const [reason, n] of Object.entries(read())) this.inc({ reason }, n);
       },
     });
-  const gauge = (name: string, help: string, read: () => number) =>
+  // A scrape waits for what the store answers (prom-client awaits an async collect).
+  const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
     new Gauge({
       name,
       help,
       registers: [registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        this.set(await read());
       },
     });
 
@@ -102,7 +103,7 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
   gauge(
     'coldchain_ingest_dead_letter_samples_stored',
     'dead-letter samples in the store now',
-    () => sources.deadLetters().stored,
+    async () => (await sources.deadLetters()).stored,
   );
   counter('coldchain_ingest_written_lines_total', 'lines InfluxDB confirmed', () => m.writtenLines);
   counter('coldchain_ingest_write_errors_total', 'InfluxDB writes failed and retried', () => m.writeErrors);

@@ -17,7 +17,7 @@ import {
 } from '@coldchain/influx';
 import { makeDataDirPrivate } from '@coldchain/runtime';
 import { MAX_FUTURE_SKEW_MS, MAX_PAST_AGE_MS } from '@coldchain/schema';
-import { createSqliteStore, type MetadataStore } from '@coldchain/store';
+import { createSqliteStore, type MetadataStore, type WebhookDelivery } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
 import { type BreachMonitor, createBreachMonitor, toEngineReading } from './breach-monitor.js';
@@ -60,7 +60,7 @@ export async function startIngest(
     });
   // Opens the dead-letter database now (importing an earlier release's dead letters, pruning
   // expired samples), not at the first invalid message.
-  const deadLetters = store.deadLetterStats();
+  const deadLetters = await store.deadLetterStats();
   log.info(
     { stored: deadLetters.stored, dropped: deadLetters.dropped, limits: env.deadLetterLimits },
     'dead letters',
@@ -135,9 +135,14 @@ export async function startIngest(
     parseProfiles(JSON.parse(await readFile(env.profilesFile, 'utf8'))).map((p) => [p.id, p]),
   );
   let ingest: Ingest | null = null;
+  // Delivery records are bookkeeping: a store that cannot take one must not fail the delivery.
+  const recordDelivery = (d: WebhookDelivery) =>
+    void store
+      .recordWebhookDelivery(d)
+      .catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'could not record a webhook delivery'));
   const webhooks =
     env.webhooks.urls.length > 0
-      ? webhookAlertSink({ ...env.webhooks, log, onDelivery: (d) => store.recordWebhookDelivery(d) })
+      ? webhookAlertSink({ ...env.webhooks, log, onDelivery: (d) => recordDelivery(d) })
       : null;
   const breaches = createBreachMonitor({
     store,
@@ -223,7 +228,7 @@ export async function startIngest(
         ledger.persist();
         ledgerIndex.close();
         await new Promise<void>((r) => server.close(() => r()));
-        if (!deps.store) store.close();
+        if (!deps.store) await store.close();
       })();
       return closing;
     },

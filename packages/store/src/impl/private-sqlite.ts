@@ -34,3 +34,20 @@ function tightenFile(path: string) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
+
+/**
+ * Applies the schema versions a database lacks, in order, recording the last one in
+ * `PRAGMA user_version`. All of them run in one `BEGIN IMMEDIATE` transaction that reads the
+ * version again once it holds the write lock: two processes opening the same file at once
+ * serialize here (the second waits for the busy timeout, then finds nothing left to do), and a
+ * crash mid-way leaves the previous version whole.
+ */
+export function applyMigrations(db: Database.Database, migrations: readonly string[]): void {
+  const pending = () => (db.pragma('user_version', { simple: true }) as number) < migrations.length;
+  if (!pending()) return;
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < migrations.length; v++) db.exec(migrations[v] as string);
+    if (version < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}

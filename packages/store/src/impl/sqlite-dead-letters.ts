@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeadLetter, DeadLetterLimits, DeadLetterStats, NewDeadLetter } from '../store.js';
-import { openPrivateSqlite } from './private-sqlite.js';
+import { applyMigrations, openPrivateSqlite } from './private-sqlite.js';
 
 /** Dead-letter payloads are kept up to this many bytes: enough to see what was wrong. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -104,13 +104,7 @@ export function openSqliteDeadLetters(opts: SqliteDeadLettersOptions): SqliteDea
   const db = openPrivateSqlite(opts.file);
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  applyMigrations(db, MIGRATIONS);
 
   const stmt = {
     // One row write per dead letter whose sample is dropped: a flood past the caps costs this.

@@ -1,6 +1,14 @@
 import { dirname, join } from 'node:path';
 import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
-import type { Alert, AlertStatus, CustodyLeg, Shipment, WebhookDelivery } from '../domain-records.js';
+import type {
+  Alert,
+  AlertInput,
+  AlertStatus,
+  AlertUpsert,
+  CustodyLeg,
+  Shipment,
+  WebhookDelivery,
+} from '../domain-records.js';
 import type {
   DeadLetterLimits,
   Device,
@@ -9,15 +17,19 @@ import type {
   Principal,
   ServiceRole,
 } from '../store.js';
-import { openPrivateSqlite } from './private-sqlite.js';
+import { StoreError } from '../store-error.js';
+import { applyMigrations, openPrivateSqlite } from './private-sqlite.js';
 import {
   DEFAULT_DEAD_LETTER_LIMITS,
   openSqliteDeadLetters,
   type SqliteDeadLetters,
 } from './sqlite-dead-letters.js';
 
+/** The message the custody-leg triggers abort with, turned into `StoreError` `custody_overlap`. */
+const CUSTODY_OVERLAP = 'custody_overlap';
+
 /**
- * Schema versions, applied in order; `PRAGMA user_version` records the last one applied. The
+ * Schema versions, applied in order (see applyMigrations); `PRAGMA user_version` records the last one applied. The
  * `dead_letters` table of the first version is where an earlier release kept dead letters; they
  * now have a database of their own (sqlite-dead-letters.ts), which imports and drops this table.
  */
@@ -111,6 +123,26 @@ const MIGRATIONS: string[] = [
   // When a device was last disabled, enabled or given a new secret: the broker disconnects it then.
   `ALTER TABLE devices ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX devices_changed ON devices (changed_at_ms);`,
+  // Custody legs of one shipment never overlap, whoever writes them: the database refuses, as
+  // PostgreSQL's exclusion constraint does. Legs are half-open [from_ms, to_ms), an open leg runs
+  // to the end of time, and an empty leg (from_ms = to_ms, a handover at the instant the leg
+  // began) overlaps nothing, as an empty int8range does.
+  `CREATE TRIGGER custody_legs_no_overlap_insert BEFORE INSERT ON custody_legs
+   WHEN NEW.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER}) AND EXISTS (
+     SELECT 1 FROM custody_legs AS o
+     WHERE o.shipment_id = NEW.shipment_id
+       AND o.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER})
+       AND o.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER})
+       AND NEW.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER}))
+   BEGIN SELECT RAISE(ABORT, '${CUSTODY_OVERLAP}'); END;
+   CREATE TRIGGER custody_legs_no_overlap_update BEFORE UPDATE OF shipment_id, from_ms, to_ms ON custody_legs
+   WHEN NEW.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER}) AND EXISTS (
+     SELECT 1 FROM custody_legs AS o
+     WHERE o.shipment_id = NEW.shipment_id AND o.id != OLD.id
+       AND o.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER})
+       AND o.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER})
+       AND NEW.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER}))
+   BEGIN SELECT RAISE(ABORT, '${CUSTODY_OVERLAP}'); END;`,
 ];
 
 const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
@@ -192,13 +224,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
   db.pragma('foreign_keys = ON');
   const now = opts.now ?? Date.now;
 
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  applyMigrations(db, MIGRATIONS);
 
   // Reconnects with an already verified secret skip scrypt (see createSecretVerifier).
   const secrets = createSecretVerifier();
@@ -241,7 +267,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       `INSERT INTO alerts (key, rule, severity, shipment_id, device_id, holder, start_ms, end_ms, detected_at_ms,
          limit_value, peak_value, peak_ts_ms, detail, updated_at_ms)
        VALUES (@key, @rule, @severity, @shipmentId, @deviceId, @holder, @startMs, @endMs, @at,
-         @limit, @peakValue, @peakTsMs, @detail, @at)`,
+         @limit, @peakValue, @peakTsMs, @detail, @at)
+       ON CONFLICT (key) DO NOTHING`,
     ),
     updateAlert: db.prepare(
       `UPDATE alerts SET severity = @severity, end_ms = @endMs, limit_value = @limit, peak_value = @peakValue,
@@ -269,8 +296,43 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
   };
   const requireAlert = (id: number) => {
     const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
-    if (!row) throw new Error(`alert ${id} does not exist`);
+    if (!row) throw new StoreError('not_found', `alert ${id} does not exist`);
     return toAlert(row);
+  };
+  const alertByKey = (key: string) => toAlert(stmt.alertByKey.get(key) as Record<string, unknown>);
+
+  // IMMEDIATE takes the write lock before the first read: another process cannot slip a write
+  // between what this transaction reads and what it writes (a DEFERRED one would fail with
+  // SQLITE_BUSY on its stale snapshot instead of waiting for the busy timeout).
+  const upsertAlert = db.transaction((input: AlertInput): AlertUpsert => {
+    const at = now();
+    if (stmt.insertAlert.run({ ...input, at }).changes === 1)
+      return { alert: alertByKey(input.key), change: 'created' };
+    const before = alertByKey(input.key);
+    const same =
+      before.severity === input.severity &&
+      before.endMs === input.endMs &&
+      before.limit === input.limit &&
+      before.peakValue === input.peakValue &&
+      before.peakTsMs === input.peakTsMs &&
+      before.detail === input.detail;
+    if (same) return { alert: before, change: 'unchanged' };
+    stmt.updateAlert.run({ ...input, at });
+    return { alert: alertByKey(input.key), change: 'updated' };
+  }).immediate;
+  const addCustodyLeg = db.transaction((leg: Omit<CustodyLeg, 'id'>): number => {
+    if (!stmt.getShipment.get(leg.shipmentId))
+      throw new StoreError('not_found', `shipment ${leg.shipmentId} does not exist`);
+    stmt.closeOpenLeg.run(leg.fromMs, leg.shipmentId, leg.fromMs);
+    return Number(stmt.insertLeg.run(leg).lastInsertRowid);
+  }).immediate;
+  /** A status change is one conditional UPDATE: no row changed means the alert was not in a state it may leave. */
+  const moveAlert = (id: number, update: () => number, refusal: (a: Alert) => string) => {
+    if (update() === 0) {
+      const current = requireAlert(id);
+      throw new StoreError('alert_conflict', refusal(current));
+    }
+    return requireAlert(id);
   };
 
   // Opened on first use: the broker shares this store and never touches dead letters.
@@ -297,7 +359,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
         stmt.insertDevice.run({ id, name: name ?? id, kind: kind ?? 'logger', hash, at });
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          throw new Error(`device ${id} already exists`);
+          throw new StoreError('conflict', `device ${id} already exists`);
         }
         throw err;
       }
@@ -307,15 +369,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     async rotateDeviceSecret(id) {
       const secret = generateSecret();
       const changed = stmt.setDeviceSecret.run(await hashSecret(secret), now(), id).changes;
-      if (changed === 0) throw new Error(`device ${id} does not exist`);
+      if (changed === 0) throw new StoreError('not_found', `device ${id} does not exist`);
       return secret;
     },
-    setDeviceDisabled(id, disabled) {
+    async setDeviceDisabled(id, disabled) {
       if (stmt.setDeviceDisabled.run(disabled ? 1 : 0, now(), id).changes === 0)
-        throw new Error(`device ${id} does not exist`);
+        throw new StoreError('not_found', `device ${id} does not exist`);
       return toDevice(stmt.getDevice.get(id) as DeviceRow);
     },
-    devicesChangedSince: (sinceMs) =>
+    devicesChangedSince: async (sinceMs) =>
       (
         stmt.devicesChangedSince.all(sinceMs) as Array<{
           id: string;
@@ -324,12 +386,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
         }>
       ).map((r) => ({ id: r.id, disabled: r.disabled !== 0, changedAtMs: r.changed_at_ms })),
 
-    getDevice(id) {
+    async getDevice(id) {
       const row = stmt.getDevice.get(id) as DeviceRow | undefined;
       return row ? toDevice(row) : null;
     },
 
-    listDevices() {
+    async listDevices() {
       return (stmt.listDevices.all() as DeviceRow[]).map(toDevice);
     },
 
@@ -353,72 +415,52 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
         : null;
     },
 
-    createShipment(input) {
+    async createShipment(input) {
       const shipment: Shipment = { description: '', ...input, createdAtMs: now() };
       try {
         stmt.insertShipment.run(shipment);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
-          throw new Error(`shipment ${input.id} already exists`);
+          throw new StoreError('conflict', `shipment ${input.id} already exists`);
         throw err;
       }
       return shipment;
     },
-    getShipment(id) {
+    async getShipment(id) {
       const row = stmt.getShipment.get(id) as Record<string, unknown> | undefined;
       return row ? toShipment(row) : null;
     },
-    listShipments: () => (stmt.listShipments.all() as Array<Record<string, unknown>>).map(toShipment),
-    addCustodyLeg(leg) {
-      if (!stmt.getShipment.get(leg.shipmentId)) throw new Error(`shipment ${leg.shipmentId} does not exist`);
-      const id = db.transaction(() => {
-        stmt.closeOpenLeg.run(leg.fromMs, leg.shipmentId, leg.fromMs);
-        return Number(stmt.insertLeg.run(leg).lastInsertRowid);
-      })();
+    listShipments: async () => (stmt.listShipments.all() as Array<Record<string, unknown>>).map(toShipment),
+    async addCustodyLeg(leg) {
+      let id: number;
+      try {
+        id = addCustodyLeg(leg);
+      } catch (err) {
+        if (err instanceof Error && err.message === CUSTODY_OVERLAP)
+          throw new StoreError(
+            'custody_overlap',
+            `a custody leg of shipment ${leg.shipmentId} already covers part of ${leg.fromMs}..${leg.toMs ?? 'open'}`,
+          );
+        throw err;
+      }
       return toLeg(stmt.getLeg.get(id) as Record<string, unknown>);
     },
-    legsOfShipment: (shipmentId) =>
+    legsOfShipment: async (shipmentId) =>
       (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(toLeg),
-    legsOfDevice: (deviceId) =>
+    legsOfDevice: async (deviceId) =>
       (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(toLeg),
-    openLegs: () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(toLeg),
+    openLegs: async () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(toLeg),
 
-    upsertAlert(input) {
-      return db.transaction(() => {
-        const at = now();
-        const existing = stmt.alertByKey.get(input.key) as Record<string, unknown> | undefined;
-        if (!existing) {
-          stmt.insertAlert.run({ ...input, at });
-          return {
-            alert: toAlert(stmt.alertByKey.get(input.key) as Record<string, unknown>),
-            change: 'created' as const,
-          };
-        }
-        const before = toAlert(existing);
-        const same =
-          before.severity === input.severity &&
-          before.endMs === input.endMs &&
-          before.limit === input.limit &&
-          before.peakValue === input.peakValue &&
-          before.peakTsMs === input.peakTsMs &&
-          before.detail === input.detail;
-        if (same) return { alert: before, change: 'unchanged' as const };
-        stmt.updateAlert.run({ ...input, at });
-        return {
-          alert: toAlert(stmt.alertByKey.get(input.key) as Record<string, unknown>),
-          change: 'updated' as const,
-        };
-      })();
-    },
-    getAlertByKey(key) {
+    upsertAlert: async (input) => upsertAlert(input),
+    async getAlertByKey(key) {
       const row = stmt.alertByKey.get(key) as Record<string, unknown> | undefined;
       return row ? toAlert(row) : null;
     },
-    getAlert(id) {
+    async getAlert(id) {
       const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
       return row ? toAlert(row) : null;
     },
-    listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
+    async listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
       const conditions = { status, shipment_id: shipmentId, device_id: deviceId };
       const set = Object.entries(conditions).filter(([, v]) => v !== undefined);
       const where = set.map(([column]) => `${column} = ?`);
@@ -426,27 +468,29 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(toAlert);
     },
-    acknowledgeAlert(id, by, note) {
-      const current = requireAlert(id);
-      if (current.status !== 'open') throw new Error(`alert ${id} is ${current.status}, not open`);
-      stmt.acknowledge.run(by, now(), note, now(), id);
-      return requireAlert(id);
+    async acknowledgeAlert(id, by, note) {
+      return moveAlert(
+        id,
+        () => stmt.acknowledge.run(by, now(), note, now(), id).changes,
+        (a) => `alert ${id} is ${a.status}, not open`,
+      );
     },
-    resolveAlert(id, by, note) {
-      const current = requireAlert(id);
-      if (current.status === 'resolved') throw new Error(`alert ${id} is already resolved`);
-      stmt.resolve.run(now(), note, now(), by, id);
-      return requireAlert(id);
+    async resolveAlert(id, by, note) {
+      return moveAlert(
+        id,
+        () => stmt.resolve.run(now(), note, now(), by, id).changes,
+        () => `alert ${id} is already resolved`,
+      );
     },
-    saveState(key, json) {
+    async saveState(key, json) {
       stmt.saveState.run(key, json, now());
     },
-    loadState: (key) => (stmt.loadState.get(key) as string | undefined) ?? null,
+    loadState: async (key) => (stmt.loadState.get(key) as string | undefined) ?? null,
 
-    recordWebhookDelivery(d) {
+    async recordWebhookDelivery(d) {
       stmt.upsertDelivery.run({ ...d, at: now() });
     },
-    listWebhookDeliveries({ status, limit = 200 } = {}) {
+    async listWebhookDeliveries({ status, limit = 200 } = {}) {
       const rows = (
         status
           ? db
@@ -466,14 +510,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       }));
     },
 
-    addDeadLetter: (letter) => dl().add(letter),
-    listDeadLetters: (filter) => dl().list(filter),
-    countDeadLettersByReason: () => dl().countByReason(),
-    countDeadLettersOfDevice: (deviceId) => dl().countByDevice(deviceId),
-    deadLetterStats: () => dl().stats(),
-    pruneDeadLetters: () => dl().prune(),
+    // The dead-letter database is synchronous underneath: each call is done when its promise is made.
+    addDeadLetter: async (letter) => dl().add(letter),
+    listDeadLetters: async (filter) => dl().list(filter),
+    countDeadLettersByReason: async () => dl().countByReason(),
+    countDeadLettersOfDevice: async (deviceId) => dl().countByDevice(deviceId),
+    deadLetterStats: async () => dl().stats(),
+    pruneDeadLetters: async () => dl().prune(),
 
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
       deadLetters?.close();

@@ -29,7 +29,9 @@ function postgresBin(): string {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   if (!versions[0])
-    throw new Error(`no PostgreSQL server in ${root} (scripts/ensure-test-tools.sh installs Debian's postgresql)`);
+    throw new Error(
+      `no PostgreSQL server in ${root} (scripts/ensure-test-tools.sh installs Debian's postgresql)`,
+    );
   return join(root, versions[0], 'bin');
 }
 
@@ -46,7 +48,9 @@ export async function startPostgres(): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'coldchain-postgres-'));
   const data = join(dir, 'data');
   const asServer = (command: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : run(join(bin, command), args);
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args])
+      : run(join(bin, command), args);
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
@@ -57,7 +61,18 @@ export async function startPostgres(): Promise<PostgresServer> {
   let started = false;
   try {
     await asServer('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
-    await asServer('pg_ctl', ['start', '-w', '-t', '60', '-D', data, '-l', join(dir, 'server.log'), '-o', options]);
+    await asServer('pg_ctl', [
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-o',
+      options,
+    ]);
     started = true;
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

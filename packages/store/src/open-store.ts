@@ -23,8 +23,19 @@ export async function openMetadataStore(opts: OpenMetadataStoreOptions): Promise
       deadLetters: { limits: opts.deadLetters?.limits },
     });
   }
-  // Every method of the SQLite store answers with a value or a Promise of it, and awaiting
-  // either gives the same: callers see one asynchronous interface.
-  const store: unknown = createSqliteStore({ file: opts.file, now: opts.now, deadLetters: opts.deadLetters });
-  return store as AsyncMetadataStore;
+  return answeringAsynchronously(
+    createSqliteStore({ file: opts.file, now: opts.now, deadLetters: opts.deadLetters }),
+  );
+}
+
+/**
+ * The same store with every method answering through a Promise: a value becomes a resolved
+ * Promise and a thrown error a rejected one, so that callers handle both stores alike.
+ */
+function answeringAsynchronously(store: object): AsyncMetadataStore {
+  const methods: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store)) {
+    if (typeof method === 'function') methods[name] = async (...args: unknown[]) => method.apply(store, args);
+  }
+  return methods as AsyncMetadataStore;
 }

@@ -292,6 +292,30 @@ describe.each([sqlite(), postgres()])('MetadataStore contract on $name', (backen
       ]);
     });
 
+    it('never overlaps or loses a leg when two stores record handovers of one shipment at once', async () => {
+      const other = await open();
+      await store.addCustodyLeg(leg({ fromMs: 1_000 }));
+      const outcomes = await Promise.allSettled([
+        store.addCustodyLeg(leg({ fromMs: 2_000, holder: 'b' })),
+        other.addCustodyLeg(leg({ fromMs: 3_000, holder: 'c' })),
+      ]);
+      // Applied in time order both chain; the earlier one applied second starts inside the later
+      // one's open leg and is refused as an overlap. Either way nothing overlaps and nothing is lost.
+      for (const o of outcomes) {
+        if (o.status === 'rejected') {
+          expect(o.reason).toBeInstanceOf(StoreError);
+          expect((o.reason as StoreError).code).toBe('custody_overlap');
+        }
+      }
+      const accepted = outcomes.filter((o) => o.status === 'fulfilled').length;
+      expect(accepted).toBeGreaterThanOrEqual(1);
+      const legs = await store.legsOfShipment('S1');
+      expect(legs).toHaveLength(1 + accepted);
+      for (let k = 1; k < legs.length; k++) expect(legs[k - 1]?.toMs).toBe(legs[k]?.fromMs);
+      expect(legs.filter((l) => l.toMs === null)).toEqual([legs[legs.length - 1]]);
+      expect(legs[legs.length - 1]?.fromMs).toBe(3_000);
+    });
+
     it('refuses a leg that overlaps another leg of the same shipment, and only of the same shipment', async () => {
       await store.addCustodyLeg(leg({ fromMs: 1_000 }));
       await store.addCustodyLeg(leg({ fromMs: 2_000 }));
@@ -473,6 +497,16 @@ describe.each([sqlite(), postgres()])('MetadataStore contract on $name', (backen
       expect((await dl.listDeadLetters({ deviceId: 'a', limit: 2 })).map((s) => s.id)).toEqual(
         samples.slice(2, 4).map((s) => s.id),
       );
+    });
+
+    it('holds the caps exactly when two stores record dead letters of one device at once', async () => {
+      const limits = { perDevice: 5, total: 100, retentionMs: 3_600_000 };
+      const [one, two] = await Promise.all([open(limits), open(limits)]);
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).addDeadLetter(letter('a', 'bad_value'))),
+      );
+      expect(results.filter((r) => r.stored)).toHaveLength(5);
+      expect(await one.deadLetterStats()).toEqual({ byReason: { bad_value: 40 }, stored: 5, dropped: 35 });
     });
 
     it('keeps a binary payload as a lossy sample, truncated, with its real size', async () => {

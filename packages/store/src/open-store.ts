@@ -1,5 +1,6 @@
-import { type AsyncMetadataStore, createPostgresStore } from './impl/postgres-store.js';
+import { createPostgresStore } from './impl/postgres-store.js';
 import { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
+import type { MetadataStore } from './store.js';
 
 export interface OpenMetadataStoreOptions {
   /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset (or anything else) keeps SQLite. */
@@ -15,7 +16,7 @@ export interface OpenMetadataStoreOptions {
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /** The metadata store the configuration names: PostgreSQL where several processes share one, else SQLite. */
-export async function openMetadataStore(opts: OpenMetadataStoreOptions): Promise<AsyncMetadataStore> {
+export async function openMetadataStore(opts: OpenMetadataStoreOptions): Promise<MetadataStore> {
   if (opts.databaseUrl !== undefined && POSTGRES_URL.test(opts.databaseUrl)) {
     return createPostgresStore({
       url: opts.databaseUrl,
@@ -23,19 +24,5 @@ export async function openMetadataStore(opts: OpenMetadataStoreOptions): Promise
       deadLetters: { limits: opts.deadLetters?.limits },
     });
   }
-  return answeringAsynchronously(
-    createSqliteStore({ file: opts.file, now: opts.now, deadLetters: opts.deadLetters }),
-  );
-}
-
-/**
- * The same store with every method answering through a Promise: a value becomes a resolved
- * Promise and a thrown error a rejected one, so that callers handle both stores alike.
- */
-function answeringAsynchronously(store: object): AsyncMetadataStore {
-  const methods: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(store)) {
-    if (typeof method === 'function') methods[name] = async (...args: unknown[]) => method.apply(store, args);
-  }
-  return methods as AsyncMetadataStore;
+  return createSqliteStore({ file: opts.file, now: opts.now, deadLetters: opts.deadLetters });
 }

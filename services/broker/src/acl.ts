@@ -15,7 +15,11 @@ export type PublishDecision = Decision & { kind?: DeviceTopicKind };
 const ALLOW: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
 
-const ALERTS_PREFIX = `${TOPIC_PREFIX}/alerts/`;
+const ALERTS_ROOT = `${TOPIC_PREFIX}/alerts`;
+const ALERTS_PREFIX = `${ALERTS_ROOT}/`;
+const DEVICES_ROOT = `${TOPIC_PREFIX}/devices`;
+/** What `coldchain/v1/devices/+/status` matches: any one level, even an empty one. */
+const ANY_STATUS = new RegExp(`^${TOPIC_PREFIX}/devices/[^/]*/status$`);
 export const BROKER_STATS_TOPIC = '$SYS/coldchain/broker/stats';
 
 /** Filters the ingest account may subscribe to. */
@@ -72,8 +76,10 @@ export function canSubscribe(who: Principal, filter: string): Decision {
 export function canReceive(who: Principal, topic: string): boolean {
   if (who.kind === 'device') return topic === `${TOPIC_PREFIX}/devices/${who.deviceId}/commands`;
   if (topic === BROKER_STATS_TOPIC) return true;
-  if (who.role === 'ingest') return parseDeviceTopic(topic) !== null;
-  return topic.startsWith(ALERTS_PREFIX) || parseDeviceTopic(topic)?.kind === 'status';
+  // `coldchain/v1/devices/#`: the level itself and everything below it (MQTT 3.1.1 §4.7.1.2).
+  if (who.role === 'ingest') return topic === DEVICES_ROOT || topic.startsWith(`${DEVICES_ROOT}/`);
+  // `coldchain/v1/alerts/#` and `coldchain/v1/devices/+/status`.
+  return topic === ALERTS_ROOT || topic.startsWith(ALERTS_PREFIX) || ANY_STATUS.test(topic);
 }
 
 /**

@@ -22,13 +22,6 @@ import {
 } from './record-rows.js';
 import { DEFAULT_DEAD_LETTER_LIMITS } from './sqlite-dead-letters.js';
 
-/** `MetadataStore` with every method returning a Promise, as a networked database needs. */
-export type AsyncMetadataStore = {
-  [K in keyof MetadataStore]: (
-    ...args: Parameters<MetadataStore[K]>
-  ) => Promise<Awaited<ReturnType<MetadataStore[K]>>>;
-};
-
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (or `postgresql://`). */
   url: string;
@@ -86,7 +79,7 @@ const toDevice = (row: DeviceRow): Device => ({
  * custody legs that never overlap (an exclusion constraint), status changes that say so when
  * another process changed the alert first (conditional UPDATE). Migrations run at open.
  */
-export async function createPostgresStore(opts: PostgresStoreOptions): Promise<AsyncMetadataStore> {
+export async function createPostgresStore(opts: PostgresStoreOptions): Promise<MetadataStore> {
   const now = opts.now ?? Date.now;
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 10, types });
   pool.on('error', (err) => opts.onConnectionError?.(err));

@@ -6,7 +6,7 @@ import { readBrokerEnv, startBroker } from '@coldchain/broker';
 import { resolveSeedTime } from '@coldchain/fleet-simulator';
 import { defaultCacheDir, provideInflux } from '@coldchain/influx';
 import { readIngestEnv, startIngest } from '@coldchain/ingest';
-import { createSqliteStore, type DeviceKind } from '@coldchain/store';
+import { type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { pino } from 'pino';
 import { startDemoFleet } from './demo-fleet.js';
 
@@ -33,7 +33,7 @@ log.info({ url: influx.url, version: influx.version }, 'InfluxDB ready');
 // Demo credentials: the ingest account is re-keyed on every start and its secret handed over in
 // process; demo devices are provisioned once and their secrets kept (mode 0600) in the data folder
 // for the simulator. A real fleet provisions devices with `pnpm --filter @coldchain/broker provision`.
-const store = createSqliteStore({ file: brokerEnv.metadataFile });
+const store = await openMetadataStore({ databaseUrl: brokerEnv.databaseUrl, file: brokerEnv.metadataFile });
 const ingestSecret = await store.provisionServiceAccount('ingest', 'ingest');
 const credentialsFile = join(dataDir, 'demo-device-credentials.json');
 const credentials: Record<string, string> = JSON.parse(

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createSqliteStore, type DeviceKind } from '@coldchain/store';
+import { type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { repoRoot, type ServiceProcess, startService } from './service-process.js';
 
 const run = promisify(execFile);
@@ -60,8 +60,10 @@ export async function provision(
     devices?: Array<string | { id: string; kind: DeviceKind }>;
     services?: Array<{ id: string; role: 'ingest' | 'api' }>;
   },
+  /** A PostgreSQL store (`COLDCHAIN_DATABASE_URL`) instead of SQLite in `dataDir`. */
+  databaseUrl?: string,
 ): Promise<Record<string, Credentials>> {
-  const store = createSqliteStore({ file: join(dataDir, 'metadata.db') });
+  const store = await openMetadataStore({ databaseUrl, file: join(dataDir, 'metadata.db') });
   const out: Record<string, Credentials> = {};
   try {
     for (const d of spec.devices ?? []) {

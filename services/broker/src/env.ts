@@ -9,6 +9,11 @@ const count = (min: number, fallback: number) => z.coerce.number().int().min(min
 const EnvSchema = z
   .object({
     COLDCHAIN_DATA_DIR: z.string().default('./.data'),
+    /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
+    COLDCHAIN_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)')
+      .optional(),
     MQTT_HOST: z.string().default('127.0.0.1'),
     MQTT_PORT: port.default(1883),
     MQTT_WS_PORT: port.default(8083),
@@ -66,6 +71,7 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir,
     metadataFile: join(dataDir, 'metadata.db'),
+    databaseUrl: e.COLDCHAIN_DATABASE_URL,
     spoolDir: join(dataDir, 'broker-spool'),
     /** Where releases before the log-structured spool kept it (SQLite); imported once at start. */
     legacySpoolFile: join(dataDir, 'broker-spool.db'),

@@ -6,7 +6,7 @@
 //   provision service <id> ingest|api
 import { parseArgs } from 'node:util';
 import { isValidDeviceId } from '@coldchain/schema';
-import { createSqliteStore, DEVICE_KINDS, type DeviceKind } from '@coldchain/store';
+import { DEVICE_KINDS, type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { readBrokerEnv } from './env.js';
 
 const usage = `usage:
@@ -26,7 +26,8 @@ const fail = (message: string): never => {
 };
 if (!id || !isValidDeviceId(id))
   fail(`invalid or missing id: ${id ?? ''} (letters, digits, _ and -, at most 64)`);
-const store = createSqliteStore({ file: readBrokerEnv().metadataFile });
+const env = readBrokerEnv();
+const store = await openMetadataStore({ databaseUrl: env.databaseUrl, file: env.metadataFile });
 try {
   if (command === 'device') {
     const kind = values.kind ?? 'logger';

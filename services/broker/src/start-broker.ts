@@ -1,5 +1,5 @@
 import { makeDataDirPrivate } from '@coldchain/runtime';
-import { createSqliteStore, type MetadataStore } from '@coldchain/store';
+import { type MetadataStore, openMetadataStore } from '@coldchain/store';
 import type { AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
 import { type ColdchainBroker, createBroker } from './create-broker.js';
@@ -27,7 +27,8 @@ export async function startBroker(
   deps: { store?: MetadataStore } = {},
 ): Promise<RunningBroker> {
   makeDataDirPrivate(env.dataDir, log);
-  const store = deps.store ?? createSqliteStore({ file: env.metadataFile });
+  const store =
+    deps.store ?? (await openMetadataStore({ databaseUrl: env.databaseUrl, file: env.metadataFile }));
   const persistence = await createPersistence(env.persistence, { redisUrl: env.redisUrl });
   const spool = createSpool({
     dir: env.spoolDir,

@@ -4,6 +4,11 @@ import { z } from 'zod';
 
 const EnvSchema = z.object({
   COLDCHAIN_DATA_DIR: z.string().default('./.data'),
+    /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
+    COLDCHAIN_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)')
+      .optional(),
   MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
   INGEST_MQTT_USERNAME: z.string().min(1).default('ingest'),
   INGEST_MQTT_PASSWORD: z
@@ -67,6 +72,7 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir,
     metadataFile: join(dataDir, 'metadata.db'),
+    databaseUrl: e.COLDCHAIN_DATABASE_URL,
     journalDir: join(dataDir, 'ingest-journal'),
     deadLetterFile: join(dataDir, 'dead-letters.db'),
     /** Samples kept; every dead letter is counted whatever these say. */

@@ -17,7 +17,7 @@ import {
 } from '@coldchain/influx';
 import { makeDataDirPrivate } from '@coldchain/runtime';
 import { MAX_FUTURE_SKEW_MS, MAX_PAST_AGE_MS } from '@coldchain/schema';
-import { createSqliteStore, type MetadataStore, type WebhookDelivery } from '@coldchain/store';
+import { type MetadataStore, openMetadataStore, type WebhookDelivery } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
 import { type BreachMonitor, createBreachMonitor, toEngineReading } from './breach-monitor.js';
@@ -54,10 +54,11 @@ export async function startIngest(
   makeDataDirPrivate(env.dataDir, log);
   const store =
     deps.store ??
-    createSqliteStore({
+    (await openMetadataStore({
+      databaseUrl: env.databaseUrl,
       file: env.metadataFile,
       deadLetters: { file: env.deadLetterFile, limits: env.deadLetterLimits },
-    });
+    }));
   // Opens the dead-letter database now (importing an earlier release's dead letters, pruning
   // expired samples), not at the first invalid message.
   const deadLetters = await store.deadLetterStats();

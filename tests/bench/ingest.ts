@@ -7,13 +7,15 @@
 //
 //   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
 //                     [--batch 100] [--window 10] [--backlog-s 2] [--poll-ms 100] [--workers 1]
-//                     [--modes batched,single] [--no-mosquitto] [--no-relaxed] [--no-build]
+//                     [--modes batched,single] [--store sqlite,postgres] [--no-mosquitto] [--no-relaxed]
+//                     [--no-build]
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type Credentials, provision } from '../support/broker.js';
+import { startPostgres } from '../support/postgres.js';
 import { type BrokerUnderTest, startColdchainBroker } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
 import { startTelemetryLoad, type TelemetryLoad, type TelemetryResult } from './ingest-load.js';
@@ -73,10 +75,13 @@ const DRAIN_MAX_MS = 180_000;
 type Mode = 'batched' | 'single';
 type BrokerName = 'coldchain' | 'mosquitto';
 type Sync = 'always' | 'os';
+type StoreName = 'sqlite' | 'postgres';
 interface RunSpec {
   mode: Mode;
   broker: BrokerName;
   sync: Sync;
+  /** The metadata store of the broker and the ingest (`COLDCHAIN_DATABASE_URL` for PostgreSQL). */
+  store: StoreName;
 }
 
 const args = readArgs();
@@ -107,6 +112,12 @@ async function main() {
   onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
   const metadataDir = join(workDir, 'metadata');
   const { devices, ingest } = await provisionAll(metadataDir);
+  // A throwaway PostgreSQL server with the same fleet (other secrets), for the runs on it.
+  const postgres = runs.some((r) => r.store === 'postgres') ? await startPostgres() : undefined;
+  if (postgres) onCleanup(() => postgres.stop());
+  const onPostgres = postgres
+    ? { url: postgres.url, ...(await provisionAll(join(workDir, 'metadata-pg'), postgres.url)) }
+    : undefined;
   let mosquittoAuth: MosquittoAuth | undefined;
   const mosquittoDir = join(workDir, 'mosquitto');
   if (args.mosquitto) {
@@ -122,11 +133,23 @@ async function main() {
     // fresh processes, so that each peak RSS belongs to its run.
     const dataDir = join(runDir, 'data');
     cpSync(metadataDir, dataDir, { recursive: true });
+    const pg = spec.store === 'postgres' ? onPostgres : undefined;
+    const storeEnv: Record<string, string> = pg ? { COLDCHAIN_DATABASE_URL: pg.url } : {};
     const startBroker = () =>
       spec.broker === 'mosquitto' && mosquittoAuth
         ? startMosquitto(mosquittoDir, mosquittoAuth)
-        : startColdchainBroker(dataDir, UNLIMITED_RATE);
-    results.push(await measureRun(spec, { influxd, runDir, dataDir, startBroker, devices, ingest }));
+        : startColdchainBroker(dataDir, { ...UNLIMITED_RATE, ...storeEnv });
+    results.push(
+      await measureRun(spec, {
+        influxd,
+        runDir,
+        dataDir,
+        startBroker,
+        devices: pg?.devices ?? devices,
+        ingest: pg?.ingest ?? ingest,
+        storeEnv,
+      }),
+    );
     rmSync(runDir, { recursive: true, force: true });
   }
 
@@ -193,6 +216,7 @@ async function measureRun(
     startBroker: () => Promise<BrokerUnderTest>;
     devices: DeviceCredentials[];
     ingest: Credentials;
+    storeEnv: Record<string, string>;
   },
 ): Promise<RunResult> {
   const tag = `[${label(spec)}]`;
@@ -214,6 +238,7 @@ async function measureRun(
       ingest: ctx.ingest,
       influx,
       env: {
+        ...ctx.storeEnv,
         INGEST_JOURNAL_SYNC: spec.sync,
         ...(args.flushMs ? { INGEST_FLUSH_INTERVAL_MS: args.flushMs } : {}),
       },
@@ -442,21 +467,31 @@ async function untilDrained(
 }
 
 /** Devices `ingest-bench-001`... and the ingest account, in a metadata store copied into each run. */
-async function provisionAll(dir: string): Promise<{ devices: DeviceCredentials[]; ingest: Credentials }> {
+async function provisionAll(
+  dir: string,
+  databaseUrl?: string,
+): Promise<{ devices: DeviceCredentials[]; ingest: Credentials }> {
   const ids = Array.from(
     { length: args.devices },
     (_, i) => `ingest-bench-${String(i + 1).padStart(3, '0')}`,
   );
   say(`provisioning ${ids.length} devices and the ingest account (a salted scrypt hash each)`);
-  const creds = await provision(dir, { devices: ids, services: [{ id: INGEST_ID, role: 'ingest' }] });
+  const creds = await provision(
+    dir,
+    { devices: ids, services: [{ id: INGEST_ID, role: 'ingest' }] },
+    databaseUrl,
+  );
   const ingest = creds[INGEST_ID];
   if (!ingest) throw new Error('the ingest account was not provisioned');
   return { devices: ids.map((id) => ({ id, password: (creds[id] as Credentials).password })), ingest };
 }
 
 function printReport(machine: string, results: RunResult[]) {
-  const find = (mode: Mode, broker: BrokerName, sync: Sync) =>
-    results.find((r) => r.spec.mode === mode && r.spec.broker === broker && r.spec.sync === sync);
+  const find = (mode: Mode, broker: BrokerName, sync: Sync, store: StoreName = 'sqlite') =>
+    results.find(
+      (r) =>
+        r.spec.mode === mode && r.spec.broker === broker && r.spec.sync === sync && r.spec.store === store,
+    );
   const n = (v: number) => v.toLocaleString('en-US');
 
   console.log(`\nIngest benchmark — ${machine}`);
@@ -497,6 +532,19 @@ function printReport(machine: string, results: RunResult[]) {
     console.log(`${title}: our broker vs Mosquitto, same ingest, INGEST_JOURNAL_SYNC=always`);
     console.log(
       formatTable(rows(mode, ours, theirs), `Mosquitto ${args.mosquitto ? mosquittoVersion() : ''}`),
+    );
+    console.log('');
+  }
+  for (const mode of args.modes.filter((m) => find(m, 'coldchain', 'always', 'postgres'))) {
+    console.log(
+      `METADATA STORE (${mode}, our broker): SQLite in the data folder vs PostgreSQL (COLDCHAIN_DATABASE_URL, a ` +
+        'throwaway local server); ratio = SQLite / PostgreSQL',
+    );
+    console.log(
+      formatTable(
+        rows(mode, find(mode, 'coldchain', 'always'), find(mode, 'coldchain', 'always', 'postgres')),
+        'PostgreSQL store',
+      ),
     );
     console.log('');
   }
@@ -689,19 +737,19 @@ function keptUp(p: PhaseResult & { offeredPerSec: number }): boolean {
 function plannedRuns(): RunSpec[] {
   const planned: RunSpec[] = [];
   for (const mode of args.modes) {
-    planned.push({ mode, broker: 'coldchain', sync: 'always' });
-    if (args.mosquitto) planned.push({ mode, broker: 'mosquitto', sync: 'always' });
+    for (const store of args.stores) planned.push({ mode, broker: 'coldchain', sync: 'always', store });
+    if (args.mosquitto) planned.push({ mode, broker: 'mosquitto', sync: 'always', store: 'sqlite' });
   }
   // fdatasync per message costs most with one reading per message: the relaxed run shows how much.
   if (args.relaxed) {
     const mode: Mode = args.modes.includes('single') ? 'single' : 'batched';
-    planned.push({ mode, broker: 'coldchain', sync: 'os' });
+    planned.push({ mode, broker: 'coldchain', sync: 'os', store: 'sqlite' });
   }
   return planned;
 }
 
 function label(spec: RunSpec): string {
-  return `${spec.mode}, ${spec.broker === 'coldchain' ? 'our broker' : 'Mosquitto'}${spec.sync === 'os' ? ', RELAXED sync=os' : ''}`;
+  return `${spec.mode}, ${spec.broker === 'coldchain' ? 'our broker' : 'Mosquitto'}${spec.sync === 'os' ? ', RELAXED sync=os' : ''}${spec.store === 'postgres' ? ', PostgreSQL store' : ''}`;
 }
 
 /** An upper bound for the whole run, after which it stops and cleans up whatever it was doing. */
@@ -724,6 +772,7 @@ function readArgs() {
       'flush-ms': { type: 'string' },
       workers: { type: 'string', default: '1' },
       modes: { type: 'string', default: 'batched,single' },
+      store: { type: 'string', default: 'sqlite' },
       'no-mosquitto': { type: 'boolean', default: false },
       'no-relaxed': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
@@ -742,6 +791,8 @@ function readArgs() {
   --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
   --workers N          load worker processes (1)
   --modes LIST         batched,single (both)
+  --store LIST         sqlite and/or postgres (sqlite): the metadata store of our broker and the ingest;
+                       postgres runs on a throwaway local server, printed side by side with SQLite
   --no-mosquitto       skip the Mosquitto runs
   --no-relaxed         skip the INGEST_JOURNAL_SYNC=os run
   --no-build           do not run tsc -b first (the services run compiled, from dist/)`);
@@ -757,6 +808,13 @@ function readArgs() {
     console.error(`--modes must list batched and/or single, got ${values.modes}`);
     process.exit(2);
   }
+  const stores = values.store.split(',').map((m) => m.trim());
+  if (stores.length === 0 || stores.some((m) => m !== 'sqlite' && m !== 'postgres')) {
+    console.error(`--store must list sqlite and/or postgres, got ${values.store}`);
+    process.exit(2);
+  }
+  // The PostgreSQL runs are compared with SQLite, so SQLite always runs too.
+  if (!stores.includes('sqlite')) stores.unshift('sqlite');
   return {
     seconds: int('seconds', values.seconds, 1),
     latencySeconds: int('latency-seconds', values['latency-seconds'], 0),
@@ -769,6 +827,7 @@ function readArgs() {
     flushMs: values['flush-ms'] === undefined ? undefined : String(int('flush-ms', values['flush-ms'], 10)),
     workers: int('workers', values.workers, 1),
     modes: modes as Mode[],
+    stores: stores as StoreName[],
     mosquitto: !values['no-mosquitto'],
     relaxed: !values['no-relaxed'],
     build: !values['no-build'],

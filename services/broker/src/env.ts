@@ -12,7 +12,10 @@ const EnvSchema = z
     /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
     COLDCHAIN_DATABASE_URL: z
       .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)')
+      .regex(
+        /^postgres(ql)?:\/\//,
+        'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
+      )
       .optional(),
     MQTT_HOST: z.string().default('127.0.0.1'),
     MQTT_PORT: port.default(1883),

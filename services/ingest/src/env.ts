@@ -4,11 +4,14 @@ import { z } from 'zod';
 
 const EnvSchema = z.object({
   COLDCHAIN_DATA_DIR: z.string().default('./.data'),
-    /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
-    COLDCHAIN_DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)')
-      .optional(),
+  /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
+  COLDCHAIN_DATABASE_URL: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
+    )
+    .optional(),
   MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
   INGEST_MQTT_USERNAME: z.string().min(1).default('ingest'),
   INGEST_MQTT_PASSWORD: z

@@ -1,14 +1,6 @@
 import { dirname, join } from 'node:path';
 import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
-import type {
-  Alert,
-  AlertInput,
-  AlertStatus,
-  AlertUpsert,
-  CustodyLeg,
-  Shipment,
-  WebhookDelivery,
-} from '../domain-records.js';
+import type { Alert, AlertInput, AlertUpsert, CustodyLeg, Shipment } from '../domain-records.js';
 import type {
   DeadLetterLimits,
   Device,
@@ -19,6 +11,13 @@ import type {
 } from '../store.js';
 import { StoreError } from '../store-error.js';
 import { applyMigrations, openPrivateSqlite } from './private-sqlite.js';
+import {
+  alertFromRow,
+  legFromRow,
+  SHIPMENT_COLUMNS,
+  shipmentFromRow,
+  webhookDeliveryFromRow,
+} from './record-rows.js';
 import {
   DEFAULT_DEAD_LETTER_LIMITS,
   openSqliteDeadLetters,
@@ -145,50 +144,6 @@ const MIGRATIONS: string[] = [
    BEGIN SELECT RAISE(ABORT, '${CUSTODY_OVERLAP}'); END;`,
 ];
 
-const SHIPMENT_COLUMNS = 'id, profile_id, shipper, consignee, description, created_at_ms';
-const toShipment = (r: Record<string, unknown>): Shipment => ({
-  id: String(r.id),
-  profileId: String(r.profile_id),
-  shipper: String(r.shipper),
-  consignee: String(r.consignee),
-  description: String(r.description),
-  createdAtMs: Number(r.created_at_ms),
-});
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const toLeg = (r: Record<string, unknown>): CustodyLeg => ({
-  id: Number(r.id),
-  shipmentId: String(r.shipment_id),
-  deviceId: String(r.device_id),
-  holder: String(r.holder),
-  fromMs: Number(r.from_ms),
-  toMs: numOrNull(r.to_ms),
-  handedOverBy: strOrNull(r.handed_over_by),
-  handoverTempC: numOrNull(r.handover_temp_c),
-});
-const toAlert = (r: Record<string, unknown>): Alert => ({
-  id: Number(r.id),
-  key: String(r.key),
-  rule: String(r.rule),
-  severity: r.severity === 'critical' ? 'critical' : 'warning',
-  shipmentId: strOrNull(r.shipment_id),
-  deviceId: String(r.device_id),
-  holder: strOrNull(r.holder),
-  startMs: Number(r.start_ms),
-  endMs: numOrNull(r.end_ms),
-  detectedAtMs: Number(r.detected_at_ms),
-  limit: numOrNull(r.limit_value),
-  peakValue: numOrNull(r.peak_value),
-  peakTsMs: numOrNull(r.peak_ts_ms),
-  status: r.status as AlertStatus,
-  acknowledgedBy: strOrNull(r.acknowledged_by),
-  acknowledgedAtMs: numOrNull(r.acknowledged_at_ms),
-  note: strOrNull(r.note),
-  resolvedAtMs: numOrNull(r.resolved_at_ms),
-  detail: strOrNull(r.detail),
-  updatedAtMs: Number(r.updated_at_ms),
-});
-
 interface DeviceRow {
   id: string;
   name: string;
@@ -297,9 +252,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
   const requireAlert = (id: number) => {
     const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
     if (!row) throw new StoreError('not_found', `alert ${id} does not exist`);
-    return toAlert(row);
+    return alertFromRow(row);
   };
-  const alertByKey = (key: string) => toAlert(stmt.alertByKey.get(key) as Record<string, unknown>);
+  const alertByKey = (key: string) => alertFromRow(stmt.alertByKey.get(key) as Record<string, unknown>);
 
   // IMMEDIATE takes the write lock before the first read: another process cannot slip a write
   // between what this transaction reads and what it writes (a DEFERRED one would fail with
@@ -428,9 +383,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     },
     async getShipment(id) {
       const row = stmt.getShipment.get(id) as Record<string, unknown> | undefined;
-      return row ? toShipment(row) : null;
+      return row ? shipmentFromRow(row) : null;
     },
-    listShipments: async () => (stmt.listShipments.all() as Array<Record<string, unknown>>).map(toShipment),
+    listShipments: async () =>
+      (stmt.listShipments.all() as Array<Record<string, unknown>>).map(shipmentFromRow),
     async addCustodyLeg(leg) {
       let id: number;
       try {
@@ -443,22 +399,22 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
           );
         throw err;
       }
-      return toLeg(stmt.getLeg.get(id) as Record<string, unknown>);
+      return legFromRow(stmt.getLeg.get(id) as Record<string, unknown>);
     },
     legsOfShipment: async (shipmentId) =>
-      (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(toLeg),
+      (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(legFromRow),
     legsOfDevice: async (deviceId) =>
-      (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(toLeg),
-    openLegs: async () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(toLeg),
+      (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(legFromRow),
+    openLegs: async () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(legFromRow),
 
     upsertAlert: async (input) => upsertAlert(input),
     async getAlertByKey(key) {
       const row = stmt.alertByKey.get(key) as Record<string, unknown> | undefined;
-      return row ? toAlert(row) : null;
+      return row ? alertFromRow(row) : null;
     },
     async getAlert(id) {
       const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
-      return row ? toAlert(row) : null;
+      return row ? alertFromRow(row) : null;
     },
     async listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
       const conditions = { status, shipment_id: shipmentId, device_id: deviceId };
@@ -466,7 +422,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       const where = set.map(([column]) => `${column} = ?`);
       const args = set.map(([, v]) => v);
       const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(toAlert);
+      return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(alertFromRow);
     },
     async acknowledgeAlert(id, by, note) {
       return moveAlert(
@@ -500,14 +456,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
               .all(status, limit)
           : db.prepare('SELECT * FROM webhook_deliveries ORDER BY updated_at_ms DESC LIMIT ?').all(limit)
       ) as Array<Record<string, unknown>>;
-      return rows.map((r) => ({
-        id: String(r.id),
-        url: String(r.url),
-        alertId: Number(r.alert_id),
-        status: r.status as WebhookDelivery['status'],
-        attempts: Number(r.attempts),
-        lastError: strOrNull(r.last_error),
-      }));
+      return rows.map(webhookDeliveryFromRow);
     },
 
     // The dead-letter database is synchronous underneath: each call is done when its promise is made.

@@ -189,7 +189,7 @@ const isUnreachable = (err: unknown) => {
 };
 
 /** The URL without its password, for messages. */
-export function redactDatabaseUrl(url: string): string {
+function redactDatabaseUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -1,3 +1,12 @@
+export {
+  COPIED_TABLES,
+  type CopiedTable,
+  type CopyCounts,
+  type CopyProgress,
+  type CopySqliteToPostgresOptions,
+  copySqliteToPostgres,
+  StoreCopyError,
+} from './copy-store.js';
 export { generateSecret, hashSecret, verifySecret } from './credentials.js';
 export type {
   Alert,

@@ -51,6 +51,25 @@ describe('the journal the InfluxDB writer sees', () => {
     expect(journal.stats().segments).toBe(0);
   });
 
+  it('never offers the writer a segment again while its removal is under way', async () => {
+    const journal = await journalWithSegments(2);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slowJournal: Journal = { ...journal, remove: async (s) => gate.then(() => journal.remove(s)) };
+    const writerJournal = ledgerFirstJournal(slowJournal, { persist() {} }, { commitEveryMs: 0 });
+    const [first, second] = writerJournal.sealed();
+    const removing = writerJournal.remove(first as string);
+    await new Promise((r) => setImmediate(r));
+    expect(writerJournal.sealed()).toEqual([second]);
+    release();
+    await removing;
+    expect(writerJournal.sealed()).toEqual([second]);
+    expect(journal.stats().segments).toBe(1);
+    await writerJournal.close();
+  });
+
   it('commits before a segment goes to quarantine', async () => {
     const journal = await journalWithSegments(1);
     const events: string[] = [];

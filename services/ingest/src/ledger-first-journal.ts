@@ -31,8 +31,12 @@ export function ledgerFirstJournal(
   const commitAndRemove = async () => {
     ledger.persist();
     lastCommitMs = now();
-    // A segment whose removal fails is listed in `sealed()` again, and written again.
-    for (const segment of written.splice(0)) await journal.remove(segment);
+    // Out of `written` only once it is gone, or the writer would take it again meanwhile; one whose
+    // removal fails stays there and goes at the next commit.
+    for (const segment of [...written]) {
+      await journal.remove(segment);
+      written.splice(written.indexOf(segment), 1);
+    }
   };
   /** One at a time; a failed one does not hold up the next. */
   const settle = () => {

@@ -1,16 +1,3 @@
-/**
- * One device's accepted readings that the ledger has not committed yet, kept as the index's own
- * text (`\n<ts> <field set>` per reading, in acceptance order) in a byte buffer.
- *
- * Why bytes and not arrays of strings: the rows live until the journal segment that holds them is
- * written to InfluxDB (hundreds of milliseconds), long enough for strings to survive the young
- * generation and be copied and promoted by the garbage collector, which cost more than the
- * ledger's own work. A buffer holds them outside the JS heap, and a commit hands it to SQLite as
- * it is (one chunk row per device and commit) without building any text.
- *
- * Field sets are ASCII (numbers, `true`/`false` and names the schema restricts to `[a-z0-9_]`), so
- * one byte per character is exact.
- */
 /** Node's Buffer has a latin1 writer without `write`'s argument juggling; not in the type definitions. */
 type Latin1Writer = { latin1Write?: (text: string, offset: number) => number };
 const latin1Write: (buf: Buffer, text: string, offset: number) => number =
@@ -31,6 +18,19 @@ function writeDigits(buf: Buffer, n: number, at: number): number {
   return end;
 }
 
+/**
+ * One device's accepted readings that the ledger has not committed yet, kept as the index's own
+ * text (`\n<ts> <field set>` per reading, in acceptance order) in a byte buffer.
+ *
+ * Why bytes and not arrays of strings: the rows live until the journal segment that holds them is
+ * written to InfluxDB and the ledger commits (up to about a second), long enough for strings to
+ * survive the young generation and be copied and promoted by the garbage collector, which cost
+ * more than the ledger's own work. A buffer holds them outside the JS heap, and a commit hands it to SQLite as
+ * it is (one chunk row per device and commit) without building any text.
+ *
+ * Field sets are ASCII (numbers, `true`/`false` and names the schema restricts to `[a-z0-9_]`), so
+ * one byte per character is exact.
+ */
 export class PendingRows {
   private buf: Buffer;
   private len = 0;

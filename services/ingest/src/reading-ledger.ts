@@ -11,14 +11,15 @@ import { PendingRows } from './pending-rows.js';
  *
  * Cost: a reading newer than the newest one accepted for its device (live, in-order data) cannot
  * conflict and is decided without a lookup: a map lookup per message, a compare per reading, and
- * its row appended to a byte buffer (`PendingRows`), which a commit stores as it is. An older one is looked up in the rows not yet
- * committed (memory), then in the durable index (`LedgerIndex`, SQLite), and only for times the
- * index does not cover (pruned past its retention, or written before the index existed) in
- * InfluxDB (`StoredHistory`), which makes that decision asynchronous.
+ * its row appended to a byte buffer (`PendingRows`), which a commit stores as it is. An older one
+ * is looked up in the rows not yet committed (memory), then in the durable index (`LedgerIndex`,
+ * SQLite), and only for times the index does not cover (pruned past its retention, or written
+ * before the index existed) in InfluxDB (`StoredHistory`), which makes that decision asynchronous.
  *
  * Exactness rests on one invariant the caller keeps: every reading in InfluxDB is in the index,
  * or in the ledger's uncommitted rows, or in a journal segment that `recover` is given on start.
- * The caller commits (`persist`) before the InfluxDB writer removes a journal segment.
+ * The caller commits (`persist`) before the InfluxDB writer removes a journal segment
+ * (`ledgerFirstJournal`).
  */
 
 export interface LedgerEntry {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { findInText, type PendingRows, rowsOfText } from './pending-rows.js';
 import type { DeviceMark, LedgerIndex } from './reading-ledger.js';
 
 export interface SqliteLedgerIndex extends LedgerIndex {
@@ -32,7 +33,8 @@ export const CHUNK_SPAN_MS = 60 * 60 * 1000;
  * large share of the ingest's budget at tens of thousands of readings per second). So each commit
  * stores, per device, its new readings as chunks: one row per device and stretch of at most
  * `CHUNK_SPAN_MS`, keyed by (device, first timestamp), with the readings as text lines
- * `\n<ts> <field set>`. Inserts then scale with devices × commits, not with readings. A lookup
+ * `\n<ts> <field set>` (TEXT, or the same bytes as a BLOB when a commit hands over the ledger's
+ * buffer, see `PendingRows`). Inserts then scale with devices × commits, not with readings. A lookup
  * reads the device's chunks that start within `CHUNK_SPAN_MS` before the timestamp (a backlog
  * may have added a chunk overlapping an older one) and searches their text.
  */
@@ -42,15 +44,18 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.sync === 'always' ? 'FULL' : 'NORMAL'}`);
   db.pragma('cache_size = -16000');
+  // A rowid table, not WITHOUT ROWID: a chunk holds kilobytes, and SQLite keeps rows that large
+  // in a WITHOUT ROWID b-tree at several times the cost of an insert into a rowid table (its
+  // documentation advises WITHOUT ROWID only for rows smaller than about a twentieth of a page).
   db.exec(`
-    CREATE TABLE IF NOT EXISTS chunk (
+    CREATE TABLE IF NOT EXISTS reading_chunk (
       device TEXT NOT NULL,
       first_ts_ms INTEGER NOT NULL,
       last_ts_ms INTEGER NOT NULL,
       entries TEXT NOT NULL,
       PRIMARY KEY (device, first_ts_ms)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS chunk_by_age ON chunk (last_ts_ms);
+    );
+    CREATE INDEX IF NOT EXISTS reading_chunk_by_age ON reading_chunk (last_ts_ms);
     CREATE TABLE IF NOT EXISTS device_mark (
       device TEXT PRIMARY KEY,
       hwm_ms INTEGER,
@@ -58,6 +63,15 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
   `);
+  // Files of an earlier build kept the chunks in a WITHOUT ROWID table: moved over once.
+  const oldTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunk'").get();
+  if (oldTable)
+    db.transaction(() => {
+      db.exec(
+        'INSERT OR IGNORE INTO reading_chunk SELECT device, first_ts_ms, last_ts_ms, entries FROM chunk',
+      );
+      db.exec('DROP TABLE chunk');
+    })();
   const getMeta = db.prepare<[string], number | null>('SELECT value FROM meta WHERE key = ?').pluck();
   const setMeta = db.prepare<[string, number | null]>(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -71,17 +85,17 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   let prunedBeforeMs = getMeta.get('pruned_before_ms') ?? Number.NEGATIVE_INFINITY;
 
   const candidates = db
-    .prepare<[string, number, number, number], string>(
-      'SELECT entries FROM chunk WHERE device = ? AND first_ts_ms BETWEEN ? AND ? AND last_ts_ms >= ?',
+    .prepare<[string, number, number, number], string | Buffer>(
+      'SELECT entries FROM reading_chunk WHERE device = ? AND first_ts_ms BETWEEN ? AND ? AND last_ts_ms >= ?',
     )
     .pluck();
   const getMark = db.prepare<[string], { hwm_ms: number | null; legacy_until_ms: number | null }>(
     'SELECT hwm_ms, legacy_until_ms FROM device_mark WHERE device = ?',
   );
-  const insert = db.prepare<[string, number, number, string]>(
+  const insert = db.prepare<[string, number, number, string | Buffer]>(
     // The ledger never commits a timestamp twice, so a chunk never starts where another does; were
     // it to, nothing is lost: the entries are appended to that chunk.
-    `INSERT INTO chunk (device, first_ts_ms, last_ts_ms, entries) VALUES (?, ?, ?, ?)
+    `INSERT INTO reading_chunk (device, first_ts_ms, last_ts_ms, entries) VALUES (?, ?, ?, ?)
      ON CONFLICT (device, first_ts_ms) DO UPDATE SET
        last_ts_ms = max(last_ts_ms, excluded.last_ts_ms), entries = entries || excluded.entries`,
   );
@@ -91,7 +105,7 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
        hwm_ms = max(coalesce(hwm_ms, excluded.hwm_ms), coalesce(excluded.hwm_ms, hwm_ms)),
        legacy_until_ms = coalesce(excluded.legacy_until_ms, legacy_until_ms)`,
   );
-  const prune = db.prepare<[number]>('DELETE FROM chunk WHERE last_ts_ms < ?');
+  const prune = db.prepare<[number]>('DELETE FROM reading_chunk WHERE last_ts_ms < ?');
   const finite = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n);
   // -Infinity (no legacy history) is kept as the smallest safe integer: NULL means "not asked".
   const legacyToDb = (n: number | null) =>
@@ -99,41 +113,43 @@ export function openSqliteLedgerIndex(opts: SqliteLedgerIndexOptions): SqliteLed
   const legacyFromDb = (n: number | null) =>
     n === null ? null : n === Number.MIN_SAFE_INTEGER ? Number.NEGATIVE_INFINITY : n;
 
+  /** Rows out of order or over more than a chunk's span (a backlog, recovery): sorted and cut. */
+  const insertChunked = (deviceId: string, rows: PendingRows) => {
+    const r = rowsOfText(rows.text());
+    let order = r.ts.map((_, i) => i);
+    if (!rows.ordered) order = order.sort((a, b) => (r.ts[a] as number) - (r.ts[b] as number));
+    let first = 0;
+    while (first < order.length) {
+      const firstTs = r.ts[order[first] as number] as number;
+      let text = '';
+      let last = first;
+      for (; last < order.length; last++) {
+        const i = order[last] as number;
+        const ts = r.ts[i] as number;
+        if (ts - firstTs > CHUNK_SPAN_MS) break;
+        text += `\n${ts} ${r.fields[i]}`;
+      }
+      insert.run(deviceId, firstTs, r.ts[order[last - 1] as number] as number, text);
+      first = last;
+    }
+  };
+
   const commit = db.transaction(
-    (
-      rows: ReadonlyMap<string, { readonly ts: readonly number[]; readonly fields: readonly string[] }>,
-      marks: ReadonlyMap<string, DeviceMark>,
-    ) => {
+    (rows: ReadonlyMap<string, PendingRows>, marks: ReadonlyMap<string, DeviceMark>) => {
       for (const [deviceId, r] of rows) {
-        let order = r.ts.map((_, i) => i);
-        // Live data comes in order; a backlog or a redelivery mix may not.
-        if (r.ts.some((t, i) => i > 0 && t < (r.ts[i - 1] as number)))
-          order = order.sort((a, b) => (r.ts[a] as number) - (r.ts[b] as number));
-        let first = 0;
-        while (first < order.length) {
-          const firstTs = r.ts[order[first] as number] as number;
-          let text = '';
-          let last = first;
-          for (; last < order.length; last++) {
-            const i = order[last] as number;
-            const ts = r.ts[i] as number;
-            if (ts - firstTs > CHUNK_SPAN_MS) break;
-            text += `\n${ts} ${r.fields[i]}`;
-          }
-          insert.run(deviceId, firstTs, r.ts[order[last - 1] as number] as number, text);
-          first = last;
-        }
+        if (r.count === 0) continue;
+        // Live data: in order and within one span, so the held text is the chunk as it is (stored
+        // as bytes; `find` reads text and bytes alike).
+        if (r.ordered && r.maxTs - r.minTs <= CHUNK_SPAN_MS) insert.run(deviceId, r.minTs, r.maxTs, r.text());
+        else insertChunked(deviceId, r);
       }
       for (const [deviceId, m] of marks) putMark.run(deviceId, finite(m.hwmMs), legacyToDb(m.legacyUntilMs));
     },
   );
   const find = (deviceId: string, tsMs: number): string | undefined => {
-    const needle = `\n${tsMs} `;
     for (const text of candidates.all(deviceId, tsMs - CHUNK_SPAN_MS, tsMs, tsMs)) {
-      const at = text.indexOf(needle);
-      if (at < 0) continue;
-      const end = text.indexOf('\n', at + needle.length);
-      return text.slice(at + needle.length, end < 0 ? undefined : end);
+      const fields = findInText(text, tsMs);
+      if (fields !== undefined) return fields;
     }
     return undefined;
   };

@@ -279,5 +279,6 @@ describe('the reading ledger, for any sequence of readings', () => {
       ),
       { numRuns: 150 },
     );
-  });
+    // 150 runs, each with its own SQLite files: seconds on a busy machine.
+  }, 60_000);
 });

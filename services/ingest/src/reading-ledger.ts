@@ -1,3 +1,5 @@
+import { PendingRows } from './pending-rows.js';
+
 /**
  * The reading ledger keeps the history append-only (DESIGN.md §3). For each reading of a message it
  * decides, in arrival order per device:
@@ -8,14 +10,16 @@
  *   reported with both values, never written.
  *
  * Cost: a reading newer than the newest one accepted for its device (live, in-order data) cannot
- * conflict and is decided without a lookup. An older one is looked up in the rows not yet
- * committed (memory), then in the durable index (`LedgerIndex`, SQLite), and only for times the
- * index does not cover (pruned past its retention, or written before the index existed) in
- * InfluxDB (`StoredHistory`), which makes that decision asynchronous.
+ * conflict and is decided without a lookup: a map lookup per message, a compare per reading, and
+ * its row appended to a byte buffer (`PendingRows`), which a commit stores as it is. An older one
+ * is looked up in the rows not yet committed (memory), then in the durable index (`LedgerIndex`,
+ * SQLite), and only for times the index does not cover (pruned past its retention, or written
+ * before the index existed) in InfluxDB (`StoredHistory`), which makes that decision asynchronous.
  *
  * Exactness rests on one invariant the caller keeps: every reading in InfluxDB is in the index,
  * or in the ledger's uncommitted rows, or in a journal segment that `recover` is given on start.
- * The caller commits (`persist`) before the InfluxDB writer removes a journal segment.
+ * The caller commits (`persist`) before the InfluxDB writer removes a journal segment
+ * (`ledgerFirstJournal`).
  */
 
 export interface LedgerEntry {
@@ -50,13 +54,10 @@ export interface LedgerIndex {
   mark(deviceId: string): DeviceMark | undefined;
   find(deviceId: string, tsMs: number): string | undefined;
   /**
-   * Stores accepted readings (per device: timestamps and field sets, index by index) and marks in
-   * one transaction. Never given a timestamp already stored for the device.
+   * Stores accepted readings (per device) and marks in one transaction. Never given a timestamp
+   * already stored for the device.
    */
-  commit(
-    rows: ReadonlyMap<string, { readonly ts: readonly number[]; readonly fields: readonly string[] }>,
-    marks: ReadonlyMap<string, DeviceMark>,
-  ): void;
+  commit(rows: ReadonlyMap<string, PendingRows>, marks: ReadonlyMap<string, DeviceMark>): void;
   /** Deletes rows older than `beforeMs`. */
   prune(beforeMs: number): void;
 }
@@ -108,10 +109,10 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
   const marks = new Map<string, DeviceMark>();
   const dirty = new Map<string, DeviceMark>();
   /**
-   * Accepted and not yet committed, per device in acceptance order: two arrays, so that the hot path
-   * costs two pushes; a lookup (rare: readings older than the device's newest) scans them.
+   * Accepted and not yet committed, per device in acceptance order; a lookup (rare: readings older
+   * than the device's newest) scans its text.
    */
-  let pending = new Map<string, { ts: number[]; fields: string[] }>();
+  let pending = new Map<string, PendingRows>();
   let pendingRows = 0;
   let lastPruneMs = Number.NEGATIVE_INFINITY;
   /** Devices waiting for InfluxDB: their next messages are decided after it answers. */
@@ -129,29 +130,27 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
     return mark;
   };
 
-  /** Records an accepted reading; callers have made sure nothing is stored for that time yet. */
-  const record = (deviceId: string, mark: DeviceMark, tsMs: number, fields: string) => {
+  const rowsOf = (deviceId: string): PendingRows => {
     let rows = pending.get(deviceId);
     if (!rows) {
-      rows = { ts: [], fields: [] };
+      rows = new PendingRows();
       pending.set(deviceId, rows);
     }
-    rows.ts.push(tsMs);
-    rows.fields.push(fields);
-    pendingRows++;
-    if (tsMs > mark.hwmMs) mark.hwmMs = tsMs;
-    dirty.set(deviceId, mark);
+    return rows;
   };
 
-  const pendingFields = (deviceId: string, tsMs: number): string | undefined => {
-    const rows = pending.get(deviceId);
-    if (!rows) return undefined;
-    const i = rows.ts.lastIndexOf(tsMs);
-    return i < 0 ? undefined : rows.fields[i];
+  /**
+   * Records an accepted reading; callers have made sure nothing is stored for that time yet, and
+   * put the device's mark among the dirty ones.
+   */
+  const record = (rows: PendingRows, mark: DeviceMark, tsMs: number, fields: string) => {
+    rows.push(tsMs, fields);
+    pendingRows++;
+    if (tsMs > mark.hwmMs) mark.hwmMs = tsMs;
   };
 
   const storedFields = (deviceId: string, tsMs: number) =>
-    pendingFields(deviceId, tsMs) ?? index.find(deviceId, tsMs);
+    pending.get(deviceId)?.find(tsMs) ?? index.find(deviceId, tsMs);
 
   /** Whether a reading at `tsMs` that neither memory nor the index knows may still be in InfluxDB. */
   const uncovered = (mark: DeviceMark, tsMs: number) =>
@@ -164,11 +163,13 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
     fetched?: ReadonlyMap<number, string>,
   ): Verdict[] => {
     const verdicts: Verdict[] = new Array(entries.length);
+    const rows = rowsOf(deviceId);
+    const before = pendingRows;
     for (let i = 0; i < entries.length; i++) {
       const { tsMs, fields } = entries[i] as LedgerEntry;
       // The hot path: newer than anything this device ever had stored.
       if (tsMs > mark.hwmMs && (mark.legacyUntilMs === null || tsMs > mark.legacyUntilMs)) {
-        record(deviceId, mark, tsMs, fields);
+        record(rows, mark, tsMs, fields);
         verdicts[i] = NEW;
         continue;
       }
@@ -176,13 +177,14 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
       if (stored === undefined && fetched) {
         stored = fetched.get(tsMs);
         // What InfluxDB holds becomes a ledger row, so that it is not asked again.
-        if (stored !== undefined) record(deviceId, mark, tsMs, stored);
+        if (stored !== undefined) record(rows, mark, tsMs, stored);
       }
       if (stored === undefined) {
-        record(deviceId, mark, tsMs, fields);
+        record(rows, mark, tsMs, fields);
         verdicts[i] = NEW;
       } else verdicts[i] = stored === fields ? DUPLICATE : { kind: 'conflict', storedFields: stored };
     }
+    if (pendingRows > before) dirty.set(deviceId, mark);
     if (pendingRows >= maxPendingRows) persist();
     return verdicts;
   };
@@ -262,7 +264,8 @@ export function createReadingLedger(opts: LedgerOptions): ReadingLedger {
           mark = { hwmMs: Number.NEGATIVE_INFINITY, legacyUntilMs: null };
           marks.set(deviceId, mark);
         }
-        record(deviceId, mark, tsMs, fields);
+        record(rowsOf(deviceId), mark, tsMs, fields);
+        dirty.set(deviceId, mark);
       }
       persist();
     },

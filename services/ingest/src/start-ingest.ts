@@ -24,6 +24,7 @@ import { type BreachMonitor, createBreachMonitor, toEngineReading } from './brea
 import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
 import type { IngestEnv } from './env.js';
 import { createHealthCheck } from './health.js';
+import { ledgerFirstJournal } from './ledger-first-journal.js';
 import { openSqliteLedgerIndex } from './ledger-index.js';
 import { createMetrics, createMetricsRegistry, type IngestMetrics } from './metrics.js';
 import {
@@ -32,6 +33,9 @@ import {
   type ReadingLedger,
   type StoredHistory,
 } from './reading-ledger.js';
+
+/** How often, at most, the reading ledger commits while InfluxDB takes the journal's segments. */
+const LEDGER_COMMIT_EVERY_MS = 1000;
 
 export interface RunningIngest {
   ingest: Ingest;
@@ -104,9 +108,10 @@ export async function startIngest(
   });
   await recoverLedger(ledger, journal);
 
+  // The ledger commits before a segment leaves the journal: what InfluxDB holds, the ledger knows.
+  const writerJournal = ledgerFirstJournal(journal, ledger, { commitEveryMs: LEDGER_COMMIT_EVERY_MS });
   const writer = createDurableWriter({
-    // The ledger commits before a segment leaves the journal: what InfluxDB holds, the ledger knows.
-    journal: committingLedgerFirst(journal, ledger),
+    journal: writerJournal,
     connection: env.influx,
     batchLines: env.batchLines,
     flushIntervalMs: env.flushIntervalMs,
@@ -225,28 +230,13 @@ export async function startIngest(
         await running.close();
         await breaches.idle();
         await writer.close(10_000);
-        await journal.close();
+        await writerJournal.close();
         ledger.persist();
         ledgerIndex.close();
         await new Promise<void>((r) => server.close(() => r()));
         if (!deps.store) await store.close();
       })();
       return closing;
-    },
-  };
-}
-
-/** The journal as the writer sees it: the ledger's rows are committed before a segment goes. */
-function committingLedgerFirst(journal: Journal, ledger: ReadingLedger): Journal {
-  return {
-    ...journal,
-    async remove(segment) {
-      ledger.persist();
-      await journal.remove(segment);
-    },
-    async quarantine(segment, reason) {
-      ledger.persist();
-      await journal.quarantine(segment, reason);
     },
   };
 }

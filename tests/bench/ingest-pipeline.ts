@@ -99,6 +99,8 @@ export async function startIngestProcess(opts: {
   ingest: Credentials;
   influx: InfluxConnection;
   env?: Record<string, string>;
+  /** Arguments for node before the entry, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }): Promise<IngestUnderTest> {
   const service = startService(
     'ingest',
@@ -114,7 +116,7 @@ export async function startIngestProcess(opts: {
       INGEST_METRICS_PORT: '0',
       ...opts.env,
     },
-    { built: true },
+    { built: true, nodeArgs: opts.nodeArgs ?? [] },
   );
   const forget = onCleanup(() => service.stop());
   const unexpectedExit = watchForUnexpectedExit(service.child);

@@ -8,10 +8,10 @@
 //   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
 //                     [--batch 100] [--window 10] [--backlog-s 2] [--poll-ms 100] [--workers 1]
 //                     [--modes batched,single] [--store sqlite,postgres] [--no-mosquitto] [--no-relaxed]
-//                     [--no-build]
+//                     [--profile DIR] [--no-build]
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type Credentials, provision } from '../support/broker.js';
@@ -237,6 +237,7 @@ async function measureRun(
       mqttUrl: broker.url,
       ingest: ctx.ingest,
       influx,
+      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
       env: {
         ...ctx.storeEnv,
         INGEST_JOURNAL_SYNC: spec.sync,
@@ -773,6 +774,7 @@ function readArgs() {
       workers: { type: 'string', default: '1' },
       modes: { type: 'string', default: 'batched,single' },
       store: { type: 'string', default: 'sqlite' },
+      profile: { type: 'string' },
       'no-mosquitto': { type: 'boolean', default: false },
       'no-relaxed': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
@@ -795,6 +797,7 @@ function readArgs() {
                        postgres runs on a throwaway local server, printed side by side with SQLite
   --no-mosquitto       skip the Mosquitto runs
   --no-relaxed         skip the INGEST_JOURNAL_SYNC=os run
+  --profile DIR        write a V8 CPU profile of the ingest per run into DIR (open in Chrome DevTools)
   --no-build           do not run tsc -b first (the services run compiled, from dist/)`);
     process.exit(0);
   }
@@ -828,6 +831,7 @@ function readArgs() {
     workers: int('workers', values.workers, 1),
     modes: modes as Mode[],
     stores: stores as StoreName[],
+    profile: values.profile ? resolve(values.profile) : undefined,
     mosquitto: !values['no-mosquitto'],
     relaxed: !values['no-relaxed'],
     build: !values['no-build'],

@@ -26,7 +26,7 @@ import type { IngestEnv } from './env.js';
 import { createHealthCheck } from './health.js';
 import { ledgerFirstJournal } from './ledger-first-journal.js';
 import { openSqliteLedgerIndex } from './ledger-index.js';
-import { createMetrics, createMetricsRegistry, type IngestMetrics } from './metrics.js';
+import { createMetrics, createMetricsRegistry, createProcessMetrics, type IngestMetrics } from './metrics.js';
 import {
   createReadingLedger,
   type LedgerRow,
@@ -187,11 +187,12 @@ export async function startIngest(
     probeStore: () => store.getDevice(''),
     journal: () => journal.stats(),
   });
+  const processMetrics = createProcessMetrics();
   const server: Server = createServer((req, res) => {
     const answer = async () => {
       if (req.url === '/metrics') {
-        const text = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType }).end(text);
+        const [own, processText] = await Promise.all([registry.metrics(), processMetrics.render()]);
+        res.writeHead(200, { 'content-type': registry.contentType }).end(`${own}\n${processText}`);
       } else if (req.url === '/healthz') {
         const report = await health.report();
         res

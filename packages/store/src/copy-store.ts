@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { createPostgresStore } from './impl/postgres-store.js';
+import type pg from 'pg';
 
 /** The tables copied, in the order they are copied: a custody leg's shipment exists before the leg. */
 export const COPIED_TABLES = [
@@ -220,11 +219,14 @@ export async function copySqliteToPostgres(opts: CopySqliteToPostgresOptions): P
   try {
     // The schema first, by the store's own migrations (safe against a service migrating at once).
     try {
+      // PostgreSQL's modules load only when used: the SQLite-only processes stay without them.
+      const { createPostgresStore } = await import('./impl/postgres-store.js');
       await (await createPostgresStore({ url: opts.databaseUrl, maxConnections: 1 })).close();
     } catch (err) {
       throw unreachable(err, target);
     }
-    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    const { default: pgClient } = await import('pg');
+    const client = new pgClient.Client({ connectionString: opts.databaseUrl });
     client.on('error', () => {}); // a dropped connection also fails the query under way, which says so
     try {
       await client.connect();

@@ -17,7 +17,7 @@ export type {
   Shipment,
   WebhookDelivery,
 } from './domain-records.js';
-export { createPostgresStore, type PostgresStoreOptions } from './impl/postgres-store.js';
+export type { PostgresStoreOptions } from './impl/postgres-store.js';
 export { DEAD_LETTER_PAYLOAD_BYTES, DEFAULT_DEAD_LETTER_LIMITS } from './impl/sqlite-dead-letters.js';
 export { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
 export { type OpenMetadataStoreOptions, openMetadataStore } from './open-store.js';

@@ -1,4 +1,3 @@
-import { createPostgresStore } from './impl/postgres-store.js';
 import { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
 import type { MetadataStore } from './store.js';
 
@@ -18,6 +17,8 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 /** The metadata store the configuration names: PostgreSQL where several processes share one, else SQLite. */
 export async function openMetadataStore(opts: OpenMetadataStoreOptions): Promise<MetadataStore> {
   if (opts.databaseUrl !== undefined && POSTGRES_URL.test(opts.databaseUrl)) {
+    // Loaded only here: pg and the PostgreSQL store cost a SQLite-only process some 15 MB.
+    const { createPostgresStore } = await import('./impl/postgres-store.js');
     return createPostgresStore({
       url: opts.databaseUrl,
       now: opts.now,

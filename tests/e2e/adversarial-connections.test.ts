@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerProcess, type Credentials, provision, startBrokerProcess } from '../support/broker.js';
 import { collect, connect, until } from '../support/mqtt.js';
+import { connectPacket } from '../support/raw-mqtt.js';
 
 // Connection-level attacks on the real broker process, by a device with valid credentials and by
 // someone without: reconnect loops, floods of half-sent CONNECTs, wrong-password storms, a
@@ -40,22 +42,7 @@ const telemetry = (id: string) => `coldchain/v1/devices/${id}/telemetry`;
 const reading = (seq: number) =>
   JSON.stringify({ v: 1, readings: [{ ts: Date.now(), seq, temp: { air: 3.5 } }] });
 
-/** The bytes of an MQTT 3.1.1 CONNECT (clean session, username and password), written by hand. */
-function connectPacket(clientId: string, username: string, password: string): Buffer {
-  const str = (s: string) => {
-    const b = Buffer.from(s);
-    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-  };
-  const body = Buffer.concat([
-    str('MQTT'),
-    Buffer.from([4, 0xc2, 0, 60]), // level 4; username, password, clean session; keep-alive 60 s
-    str(clientId),
-    str(username),
-    str(password),
-  ]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
-}
-
+/** The remaining-length bytes of an MQTT packet header (MQTT 3.1.1 §2.2.3), for headers sent alone. */
 function remainingLength(n: number): Buffer {
   const bytes: number[] = [];
   do {
@@ -93,7 +80,7 @@ function rawLogin(port: number, localAddress: string, id: string, password: stri
     const socket = tcpConnect({ port, host: '127.0.0.1', localAddress });
     let got = Buffer.alloc(0);
     socket.on('error', () => {});
-    socket.on('connect', () => socket.write(connectPacket(id, id, password)));
+    socket.on('connect', () => socket.write(mqttPacket.generate(connectPacket(id, id, password))));
     socket.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
       if (got.length >= 4) {

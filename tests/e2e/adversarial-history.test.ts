@@ -4,6 +4,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
 import {
   connectDevice,
+  ingestMetric,
   type Pipeline,
   type SimDevice,
   startPipeline,
@@ -58,12 +59,7 @@ async function metricBecomes(p: Pipeline, name: string, want: number, timeoutMs 
   }
 }
 
-async function metric(p: Pipeline, name: string): Promise<number> {
-  const port = p.ingest.logs.find((l) => typeof l.metricsPort === 'number')?.metricsPort;
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-}
+const metric = (p: Pipeline, name: string) => ingestMetric(p.ingest, name);
 
 async function conflictLetters(p: Pipeline, deviceId: string): Promise<DeadLetter[]> {
   const store = createSqliteStore({ file: join(p.dataDir, 'metadata.db') });

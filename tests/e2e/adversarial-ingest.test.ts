@@ -7,6 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
 import {
   connectDevice,
+  ingestHttpUrl,
   makeReadings,
   type Pipeline,
   type SimDevice,
@@ -25,8 +26,7 @@ afterEach(async () => {
   pipeline = undefined;
 });
 
-const metricsUrl = (p: Pipeline) =>
-  `http://127.0.0.1:${p.ingest.logs.find((l) => l.metricsPort)?.metricsPort}`;
+const metricsUrl = (p: Pipeline) => ingestHttpUrl(p.ingest);
 
 async function scrape(p: Pipeline) {
   const text = await (await fetch(`${metricsUrl(p)}/metrics`)).text();

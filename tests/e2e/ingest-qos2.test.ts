@@ -6,7 +6,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
 import { type Credentials, provision } from '../support/broker.js';
-import { storedReadings, waitForStored } from '../support/pipeline.js';
+import { ingestServiceEnv, storedReadings, waitForStored } from '../support/pipeline.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
 
 /**
@@ -54,17 +54,15 @@ describe('the ingest receiving QoS 2 from a broker that ignores the granted QoS'
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as { port: number }).port;
-    ingest = startService('ingest', {
-      COLDCHAIN_DATA_DIR: dataDir,
-      MQTT_URL: `mqtt://127.0.0.1:${port}`,
-      INGEST_MQTT_PASSWORD: (creds.ingest as Credentials).password,
-      INFLUX_URL: influx.url,
-      INFLUX_TOKEN: influx.token,
-      INFLUX_ORG: influx.org,
-      INFLUX_BUCKET: influx.bucket,
-      INGEST_FLUSH_INTERVAL_MS: '100',
-      INGEST_METRICS_PORT: '0',
-    });
+    ingest = startService(
+      'ingest',
+      ingestServiceEnv({
+        dataDir,
+        mqttUrl: `mqtt://127.0.0.1:${port}`,
+        password: (creds.ingest as Credentials).password,
+        influx,
+      }),
+    );
   });
 
   afterAll(async () => {

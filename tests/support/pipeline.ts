@@ -69,15 +69,12 @@ export async function startPipeline(opts: {
     },
     async startIngest() {
       const ingest = startService('ingest', {
-        COLDCHAIN_DATA_DIR: dataDir,
-        MQTT_URL: pipeline.broker.url,
-        INGEST_MQTT_PASSWORD: (creds.ingest as Credentials).password,
-        INFLUX_URL: opts.influx.url,
-        INFLUX_TOKEN: opts.influx.token,
-        INFLUX_ORG: opts.influx.org,
-        INFLUX_BUCKET: opts.influx.bucket,
-        INGEST_FLUSH_INTERVAL_MS: '100',
-        INGEST_METRICS_PORT: '0',
+        ...ingestServiceEnv({
+          dataDir,
+          mqttUrl: pipeline.broker.url,
+          password: (creds.ingest as Credentials).password,
+          influx: opts.influx,
+        }),
         ...opts.ingestEnv,
       });
       await ingest.waitForLog((l) => typeof l.metricsPort === 'number');
@@ -92,6 +89,39 @@ export async function startPipeline(opts: {
   };
   await pipeline.startIngest();
   return pipeline;
+}
+
+/** The environment of an ingest process in a test: its data folder, broker, InfluxDB, a free metrics port. */
+export function ingestServiceEnv(opts: {
+  dataDir: string;
+  mqttUrl: string;
+  password: string;
+  influx: InfluxConnection;
+}): Record<string, string> {
+  return {
+    COLDCHAIN_DATA_DIR: opts.dataDir,
+    MQTT_URL: opts.mqttUrl,
+    INGEST_MQTT_PASSWORD: opts.password,
+    INFLUX_URL: opts.influx.url,
+    INFLUX_TOKEN: opts.influx.token,
+    INFLUX_ORG: opts.influx.org,
+    INFLUX_BUCKET: opts.influx.bucket,
+    INGEST_FLUSH_INTERVAL_MS: '100',
+    INGEST_METRICS_PORT: '0',
+  };
+}
+
+/** The ingest's `/metrics` and `/healthz` address, from the port it logged at start. */
+export function ingestHttpUrl(ingest: ServiceProcess): string {
+  const port = ingest.logs.find((l) => typeof l.metricsPort === 'number')?.metricsPort;
+  if (port === undefined) throw new Error('the ingest has not logged its metrics port yet');
+  return `http://127.0.0.1:${port}`;
+}
+
+/** One figure of the ingest's `/metrics` (a series without labels), NaN when absent. */
+export async function ingestMetric(ingest: ServiceProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${ingestHttpUrl(ingest)}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
 
 /** A device: an mqtt.js client with a persistent session that resends unacknowledged messages after a reconnect. */

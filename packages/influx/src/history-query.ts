@@ -1,12 +1,49 @@
 import type { Reading } from '@coldchain/schema';
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import { readingFields, TELEMETRY_MEASUREMENT } from './line-protocol.js';
 import type { InfluxConnection } from './local-server.js';
 
+const queryApi = (connection: InfluxConnection): QueryApi =>
+  new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(connection.org);
+
+/**
+ * A device's telemetry points from `fromMs` up to (not including) `stopMs`, one row per point
+ * (fields pivoted into columns). Device ids are restricted by the schema to `[A-Za-z0-9_-]`, so
+ * they are safe inside the Flux string literal.
+ */
+function pivotedPoints(
+  connection: InfluxConnection,
+  deviceId: string,
+  fromMs: number,
+  stopMs: number,
+): Promise<Array<Record<string, unknown>>> {
+  return queryApi(connection).collectRows<Record<string, unknown>>(`
+    from(bucket: "${connection.bucket}")
+      |> range(start: ${new Date(fromMs).toISOString()}, stop: ${new Date(stopMs).toISOString()})
+      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
+      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+      |> sort(columns: ["_time"])`);
+}
+
+/** A stored point as the wire schema's `Reading` (fields as `readingToLine` wrote them). */
+function readingFromRow(row: Record<string, unknown>): Reading {
+  const temp: Record<string, number> = {};
+  for (const [k, v] of Object.entries(row))
+    if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;
+  const reading: Reading = { tsMs: Date.parse(String(row._time)) };
+  if (Object.keys(temp).length > 0) reading.temp = temp;
+  if (typeof row.rh === 'number') reading.rh = row.rh;
+  if (typeof row.door === 'boolean') reading.door = row.door;
+  if (typeof row.lat === 'number') reading.lat = row.lat;
+  if (typeof row.lon === 'number') reading.lon = row.lon;
+  if (typeof row.battery === 'number') reading.battery = row.battery;
+  if (typeof row.seq === 'number') reading.seq = row.seq;
+  return reading;
+}
+
 /**
  * A device's stored readings between two event times, oldest first, as the wire schema's
- * `Reading` (so the same mapping serves live and stored data). Device ids are restricted by the
- * schema to `[A-Za-z0-9_-]`, so they are safe inside the Flux string literal.
+ * `Reading` (so the same mapping serves live and stored data).
  */
 export async function readDeviceHistory(
   connection: InfluxConnection,
@@ -14,26 +51,7 @@ export async function readDeviceHistory(
   fromMs: number,
   toMs: number,
 ): Promise<Reading[]> {
-  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
-    connection.org,
-  );
-  const rows = await api.collectRows<Record<string, unknown>>(`
-    from(bucket: "${connection.bucket}")
-      |> range(start: ${new Date(fromMs).toISOString()}, stop: ${new Date(toMs).toISOString()})
-      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
-      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-      |> sort(columns: ["_time"])`);
-  return rows.map((row) => {
-    const temp: Record<string, number> = {};
-    for (const [k, v] of Object.entries(row))
-      if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;
-    const reading: Reading = { tsMs: Date.parse(String(row._time)) };
-    if (Object.keys(temp).length > 0) reading.temp = temp;
-    if (typeof row.rh === 'number') reading.rh = row.rh;
-    if (typeof row.door === 'boolean') reading.door = row.door;
-    if (typeof row.seq === 'number') reading.seq = row.seq;
-    return reading;
-  });
+  return (await pivotedPoints(connection, deviceId, fromMs, toMs)).map(readingFromRow);
 }
 
 /**
@@ -47,27 +65,9 @@ export async function readStoredFieldSets(
   fromMs: number,
   toMs: number,
 ): Promise<Map<number, string>> {
-  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
-    connection.org,
-  );
-  const rows = await api.collectRows<Record<string, unknown>>(`
-    from(bucket: "${connection.bucket}")
-      |> range(start: ${new Date(fromMs).toISOString()}, stop: ${new Date(toMs + 1).toISOString()})
-      |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")
-      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`);
   const out = new Map<number, string>();
-  for (const row of rows) {
-    const temp: Record<string, number> = {};
-    for (const [k, v] of Object.entries(row))
-      if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;
-    const reading: Reading = { tsMs: Date.parse(String(row._time)) };
-    if (Object.keys(temp).length > 0) reading.temp = temp;
-    if (typeof row.rh === 'number') reading.rh = row.rh;
-    if (typeof row.door === 'boolean') reading.door = row.door;
-    if (typeof row.lat === 'number') reading.lat = row.lat;
-    if (typeof row.lon === 'number') reading.lon = row.lon;
-    if (typeof row.battery === 'number') reading.battery = row.battery;
-    if (typeof row.seq === 'number') reading.seq = row.seq;
+  for (const row of await pivotedPoints(connection, deviceId, fromMs, toMs + 1)) {
+    const reading = readingFromRow(row);
     out.set(reading.tsMs, readingFields(reading));
   }
   return out;
@@ -79,10 +79,7 @@ export async function newestStoredReadingMs(
   deviceId: string,
   sinceMs: number,
 ): Promise<number | null> {
-  const api = new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(
-    connection.org,
-  );
-  const rows = await api.collectRows<{ _time: string }>(`
+  const rows = await queryApi(connection).collectRows<{ _time: string }>(`
     from(bucket: "${connection.bucket}")
       |> range(start: ${new Date(sinceMs).toISOString()})
       |> filter(fn: (r) => r._measurement == "${TELEMETRY_MEASUREMENT}" and r.device == "${deviceId}")

@@ -18,7 +18,7 @@ import { createAuthorizeForward } from './hooks/authorize-forward.js';
 import { createAuthorizePublish } from './hooks/authorize-publish.js';
 import { createAuthorizeSubscribe } from './hooks/authorize-subscribe.js';
 import { createBrokerContext, type RefusalReason } from './hooks/broker-context.js';
-import { wireClientEvents } from './hooks/client-events.js';
+import { publishDeviceStatus, wireClientEvents } from './hooks/client-events.js';
 import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { createLoginBackoff } from './login-backoff.js';
@@ -194,17 +194,6 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
       pausable,
       unrouted,
       ingestSubscribed: () => ingestSubscribed,
-      hasIncomingQos2: (client, packet) =>
-        (
-          aedesRef as unknown as {
-            persistence: { incomingGetPacket(c: Client, p: object): Promise<unknown> };
-          }
-        ).persistence
-          .incomingGetPacket(client, packet)
-          .then(
-            () => true,
-            () => false,
-          ),
     }),
     authorizeSubscribe: createAuthorizeSubscribe(ctx, {
       forgetStoredFilter: (clientId, filter) => persistenceGuard?.forgetStoredFilter(clientId, filter),
@@ -324,17 +313,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         const deviceId = parseDeviceTopic(packet.topic)?.deviceId;
         if (!deviceId || String(packet.payload) !== 'online') continue;
         if (clients()[deviceId]) continue;
-        aedes.publish(
-          {
-            cmd: 'publish',
-            topic: packet.topic,
-            payload: Buffer.from('offline'),
-            qos: 1,
-            retain: true,
-            dup: false,
-          },
-          (err) => err && log.error({ err, deviceId }, 'status publish failed'),
-        );
+        publishDeviceStatus(aedes, log, deviceId, 'offline');
         corrected++;
       }
       return corrected;

@@ -18,9 +18,20 @@ export interface AuthorizePublishDeps {
   unrouted: UnroutedMessages;
   /** Whether an ingest has subscribed in this broker run (else spooled messages are parked). */
   ingestSubscribed(): boolean;
-  /** Whether Aedes already holds this QoS 2 message (a retransmission with the same id). */
-  hasIncomingQos2(client: Client, packet: PublishPacket): Promise<boolean>;
 }
+
+/** Whether Aedes already holds this QoS 2 message (a retransmission with the same id), as its own handler asks. */
+const holdsIncomingQos2 = (client: Client, packet: PublishPacket): Promise<boolean> =>
+  (
+    client as unknown as {
+      broker: { persistence: { incomingGetPacket(c: Client, p: PublishPacket): Promise<unknown> } };
+    }
+  ).broker.persistence
+    .incomingGetPacket(client, packet)
+    .then(
+      () => true,
+      () => false,
+    );
 
 /**
  * Publish rules: the topic ACL (`canPublish`), the per-device rate limit, and the spool: a device
@@ -92,7 +103,7 @@ export function createAuthorizePublish(ctx: BrokerContext, deps: AuthorizePublis
     if (packet.qos === 1) return spoolThenAnswer(client, topic, payload, done);
     // QoS 2: a retransmission of a message Aedes already holds is answered without routing it
     // again (MQTT-4.3.3-2), so it must not be spooled again either.
-    deps.hasIncomingQos2(client, packet).then(
+    holdsIncomingQos2(client, packet).then(
       (held) => (held ? done(null) : spoolThenAnswer(client, topic, payload, done)),
       () => spoolThenAnswer(client, topic, payload, done),
     );

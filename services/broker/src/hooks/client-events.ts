@@ -1,5 +1,6 @@
 import { formatDeviceTopic } from '@coldchain/schema';
 import type { Aedes, Client } from 'aedes';
+import type { Logger } from 'pino';
 import type { InflowGate, Pausable } from '../inflow-gate.js';
 import type { Spool } from '../spool.js';
 import type { SpoolReplay } from '../spool-replay.js';
@@ -20,25 +21,35 @@ export interface ClientEventsDeps {
   ingestClientIds: Set<string>;
 }
 
+/** Publishes a device's status, retained: the broker alone says whether a device is online. */
+export function publishDeviceStatus(
+  aedes: Aedes,
+  log: Logger,
+  deviceId: string,
+  status: 'online' | 'offline',
+): void {
+  aedes.publish(
+    {
+      cmd: 'publish',
+      topic: formatDeviceTopic(deviceId, 'status'),
+      payload: Buffer.from(status),
+      qos: 1,
+      retain: true,
+      dup: false,
+    },
+    (err) => err && log.error({ err, deviceId }, 'status publish failed'),
+  );
+}
+
 /** The broker's reactions to client life events: device status, spool release, replay. */
 export function wireClientEvents(aedes: Aedes, ctx: BrokerContext, deps: ClientEventsDeps): void {
-  const { spool, replay, gate, unrouted, counters } = { ...deps, counters: ctx.counters };
-  const { log, principals } = ctx;
+  const { spool, replay, gate, unrouted } = deps;
+  const { log, principals, counters } = ctx;
   const isIngest = (client: Client) => isIngestPrincipal(principals.get(client));
   const clients = () => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
   const publishStatus = (deviceId: string, status: 'online' | 'offline') =>
-    aedes.publish(
-      {
-        cmd: 'publish',
-        topic: formatDeviceTopic(deviceId, 'status'),
-        payload: Buffer.from(status),
-        qos: 1,
-        retain: true,
-        dup: false,
-      },
-      (err) => err && log.error({ err, deviceId }, 'status publish failed'),
-    );
+    publishDeviceStatus(aedes, log, deviceId, status);
 
   // The ingest's PUBACK releases a device message from the spool.
   aedes.on('ack', (packet, client) => {

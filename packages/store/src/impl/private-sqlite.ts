@@ -21,9 +21,28 @@ export function openPrivateSqlite(file: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   if (!existsSync(file)) closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  enableWal(db);
   for (const path of [file, `${file}-wal`, `${file}-shm`]) tightenFile(path);
   return db;
+}
+
+/**
+ * Switches to WAL, retrying while another process holds the lock: SQLite does not call the busy
+ * handler for a journal-mode change that races another connection's first open of the same file,
+ * so two processes starting at once could fail with SQLITE_BUSY despite the busy timeout.
+ */
+function enableWal(db: Database.Database, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 function tightenFile(path: string) {

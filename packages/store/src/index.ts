@@ -8,14 +8,26 @@ export {
   StoreCopyError,
 } from './copy-store.js';
 export { generateSecret, hashSecret, verifySecret } from './credentials.js';
-export type {
-  Alert,
-  AlertInput,
-  AlertStatus,
-  AlertUpsert,
-  CustodyLeg,
-  Shipment,
-  WebhookDelivery,
+export {
+  API_ROLES,
+  type Alert,
+  type AlertComment,
+  type AlertFilter,
+  type AlertInput,
+  type AlertStatus,
+  type AlertUpsert,
+  type ApiRole,
+  type ApiToken,
+  type ApiUser,
+  type CustodyEnd,
+  type CustodyLeg,
+  type NewShipment,
+  SHIPMENT_STATUSES,
+  SHIPMENT_TRANSITIONS,
+  type Shipment,
+  type ShipmentFilter,
+  type ShipmentStatus,
+  type WebhookDelivery,
 } from './domain-records.js';
 export type { PostgresStoreOptions } from './impl/postgres-store.js';
 export { DEAD_LETTER_PAYLOAD_BYTES, DEFAULT_DEAD_LETTER_LIMITS } from './impl/sqlite-dead-letters.js';

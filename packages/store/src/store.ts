@@ -1,10 +1,18 @@
 import type {
   Alert,
+  AlertComment,
+  AlertFilter,
   AlertInput,
-  AlertStatus,
   AlertUpsert,
+  ApiRole,
+  ApiToken,
+  ApiUser,
+  CustodyEnd,
   CustodyLeg,
+  NewShipment,
   Shipment,
+  ShipmentFilter,
+  ShipmentStatus,
   WebhookDelivery,
 } from './domain-records.js';
 
@@ -92,17 +100,36 @@ export interface MetadataStore {
   /** The principal these broker credentials belong to, or null (unknown, disabled, wrong secret). */
   verifyCredentials(username: string, secret: string | Buffer): Promise<Principal | null>;
 
-  createShipment(
-    input: Omit<Shipment, 'createdAtMs' | 'description'> & { description?: string },
-  ): Promise<Shipment>;
+  /** A second shipment with the same id is `StoreError` `conflict`. */
+  createShipment(input: NewShipment): Promise<Shipment>;
   getShipment(id: string): Promise<Shipment | null>;
-  listShipments(): Promise<Shipment[]>;
+  /** In the order (createdAtMs, id), oldest first; `filter.after` continues a page. */
+  listShipments(filter?: ShipmentFilter): Promise<Shipment[]>;
+  /**
+   * Moves a shipment to `status` if `SHIPMENT_TRANSITIONS` allows it from the status it has in
+   * the database (checked and written atomically): `in_transit` sets `actualDepartureMs` and
+   * `delivered` sets `actualArrivalMs` to `atMs` unless already set. A move not allowed (another
+   * caller moved it meanwhile, or a skipped step) is `StoreError` `conflict`; unknown `not_found`.
+   */
+  updateShipmentStatus(id: string, status: ShipmentStatus, atMs: number): Promise<Shipment>;
   /**
    * Opens a custody leg; the previous open leg of the shipment, if any, ends where this one starts
    * (in the same transaction). A leg overlapping another leg of its shipment is refused by the
    * database: `StoreError` `custody_overlap`.
    */
-  addCustodyLeg(leg: Omit<CustodyLeg, 'id'>): Promise<CustodyLeg>;
+  addCustodyLeg(
+    leg: Pick<
+      CustodyLeg,
+      'shipmentId' | 'deviceId' | 'holder' | 'fromMs' | 'toMs' | 'handedOverBy' | 'handoverTempC'
+    > &
+      Partial<Pick<CustodyLeg, 'place' | 'note'>>,
+  ): Promise<CustodyLeg>;
+  /**
+   * Ends the shipment's open leg at `end.atMs` (unloading): `not_found` when it has no open leg,
+   * `conflict` when `atMs` is not after the leg's start. The end's fields are kept on the leg as
+   * `endedBy`, `endTempC`, `endPlace`, `endNote` (`handedOverBy`/`handoverTempC` describe its start).
+   */
+  endCustodyLeg(end: CustodyEnd): Promise<CustodyLeg>;
   legsOfShipment(shipmentId: string): Promise<CustodyLeg[]>;
   /** Every leg a device measured, whatever its time (backlogs arrive late). */
   legsOfDevice(deviceId: string): Promise<CustodyLeg[]>;
@@ -116,12 +143,7 @@ export interface MetadataStore {
   upsertAlert(input: AlertInput): Promise<AlertUpsert>;
   getAlert(id: number): Promise<Alert | null>;
   getAlertByKey(key: string): Promise<Alert | null>;
-  listAlerts(filter?: {
-    status?: AlertStatus;
-    shipmentId?: string;
-    deviceId?: string;
-    limit?: number;
-  }): Promise<Alert[]>;
+  listAlerts(filter?: AlertFilter): Promise<Alert[]>;
   /**
    * Open → acknowledged. An alert that is not open (another operator moved it meanwhile) is a
    * `StoreError` `alert_conflict`, never a lost update; an unknown id is `not_found`.
@@ -129,6 +151,33 @@ export interface MetadataStore {
   acknowledgeAlert(id: number, by: string, note: string): Promise<Alert>;
   /** Open or acknowledged → resolved; one already resolved is `alert_conflict`, unknown `not_found`. */
   resolveAlert(id: number, by: string, note: string): Promise<Alert>;
+  /** Assigns an alert to an operator (null: unassigned); `not_found` for an unknown id. */
+  assignAlert(id: number, to: string | null): Promise<Alert>;
+  /** Appends a comment; `not_found` for an unknown alert. Comments are never changed or deleted. */
+  addAlertComment(alertId: number, author: string, text: string): Promise<AlertComment>;
+  /** Oldest first. */
+  listAlertComments(alertId: number): Promise<AlertComment[]>;
+
+  /** `conflict` when the id is taken. A shipper needs `shipper`; other roles must not have one. */
+  createApiUser(user: Omit<ApiUser, 'createdAtMs' | 'disabled'>): Promise<ApiUser>;
+  getApiUser(id: string): Promise<ApiUser | null>;
+  listApiUsers(): Promise<ApiUser[]>;
+  setApiUserDisabled(id: string, disabled: boolean): Promise<ApiUser>;
+  /**
+   * Issues a bearer token for a user and returns it once (`cct_` + 43 base64url characters of 32
+   * random bytes); only its SHA-256 hash is stored. `not_found` for an unknown user.
+   */
+  createApiToken(
+    userId: string,
+    opts?: { label?: string; expiresAtMs?: number | null },
+  ): Promise<{ token: string; record: ApiToken }>;
+  listApiTokens(userId: string): Promise<ApiToken[]>;
+  revokeApiToken(tokenId: string): Promise<ApiToken>;
+  /**
+   * The user and token a bearer token belongs to, or null when unknown, revoked, expired (at
+   * `nowMs`) or its user is disabled. One indexed lookup by hash: cheap enough per request.
+   */
+  verifyApiToken(token: string, nowMs: number): Promise<{ user: ApiUser; token: ApiToken } | null>;
 
   /** Opaque state a service keeps across restarts (the breach engine's), by key. */
   saveState(key: string, json: string): Promise<void>;

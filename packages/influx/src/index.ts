@@ -34,3 +34,4 @@ export {
   type StartLocalInfluxOptions,
   startLocalInflux,
 } from './local-server.js';
+export { createInfluxProbe, type InfluxProbeOptions, type ProbeResult } from './influx-health.js';

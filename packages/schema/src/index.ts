@@ -55,3 +55,4 @@ export {
   TELEMETRY_TOPIC_FILTER,
   TOPIC_PREFIX,
 } from './topics.js';
+export * from './api/index.js';

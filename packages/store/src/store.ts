@@ -169,7 +169,12 @@ export interface MetadataStore {
    */
   createApiToken(
     userId: string,
-    opts?: { label?: string; expiresAtMs?: number | null },
+    opts?: {
+      label?: string;
+      expiresAtMs?: number | null;
+      /** A caller-chosen token (the configured first admin's) instead of a generated one; ≥ 32 chars. */
+      token?: string;
+    },
   ): Promise<{ token: string; record: ApiToken }>;
   listApiTokens(userId: string): Promise<ApiToken[]>;
   revokeApiToken(tokenId: string): Promise<ApiToken>;

@@ -1,4 +1,4 @@
-import type { JournalStats } from '@coldchain/influx';
+import { createInfluxProbe, type JournalStats } from '@coldchain/influx';
 
 export type DependencyName = 'mqtt' | 'influxdb' | 'store' | 'journal';
 
@@ -34,35 +34,13 @@ export interface HealthOptions {
 
 /** The ingest's `/healthz`: each dependency's state, `ok` only when all are up. */
 export function createHealthCheck(opts: HealthOptions): { report(): Promise<HealthReport> } {
-  const now = opts.now ?? Date.now;
-  const doFetch = opts.fetch ?? fetch;
-  const timeoutMs = opts.influxTimeoutMs ?? 1000;
-  const cacheMs = opts.influxCacheMs ?? 5000;
-  let cached: { atMs: number; check: DependencyCheck } | undefined;
-  let probing: Promise<DependencyCheck> | undefined;
-
-  // InfluxDB 2.x (and 1.8) answer `/health` with 200 when ready, 503 while not.
-  const probeInflux = async (): Promise<DependencyCheck> => {
-    try {
-      const res = await doFetch(new URL('/health', opts.influxUrl), {
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body?.cancel();
-      return res.ok ? { status: 'up' } : { status: 'down', detail: `/health answered ${res.status}` };
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      return { status: 'down', detail: e.cause?.code ?? e.message };
-    }
-  };
-  const influx = async () => {
-    if (cached && now() - cached.atMs < cacheMs) return cached.check;
-    probing ??= probeInflux().then((check) => {
-      cached = { atMs: now(), check };
-      probing = undefined;
-      return check;
-    });
-    return probing;
-  };
+  const influx = createInfluxProbe({
+    url: opts.influxUrl,
+    ...(opts.influxTimeoutMs === undefined ? {} : { timeoutMs: opts.influxTimeoutMs }),
+    ...(opts.influxCacheMs === undefined ? {} : { cacheMs: opts.influxCacheMs }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+  });
 
   return {
     async report() {

@@ -1,6 +1,6 @@
 import type { JournalStats } from '@coldchain/influx';
 import type { DeadLetterStats } from '@coldchain/store';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * The ingest's counters. The message path bumps plain numbers (the cheapest thing it can do per
@@ -48,7 +48,7 @@ export interface MetricsSources {
 
 /**
  * A registry of its own (not prom-client's global one), so that several ingests in one process
- * (the demo, tests) each report their own. Node's process metrics come from `createProcessMetrics`.
+ * (the demo, tests) each report their own. Node's process metrics come from `createProcessMetrics` (`@coldchain/runtime`).
  */
 export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources): Registry {
   const registry = new Registry();
@@ -128,23 +128,4 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
     sources.legsInMemory,
   );
   return registry;
-}
-
-/**
- * Node's default process metrics (`process_*`, `nodejs_*`), rendered at most once per `maxAgeMs`:
- * collecting them reads /proc and summarises histograms, about a millisecond, which a scraper
- * polling many times a second (a dashboard, the benchmark) would otherwise take from the ingest.
- * The ingest's own counters are rendered fresh at every scrape.
- */
-export function createProcessMetrics(maxAgeMs = 1_000, now: () => number = Date.now) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  let cached: { atMs: number; text: Promise<string> } | undefined;
-  return {
-    render(): Promise<string> {
-      const atMs = now();
-      if (!cached || atMs - cached.atMs >= maxAgeMs) cached = { atMs, text: registry.metrics() };
-      return cached.text;
-    },
-  };
 }

@@ -15,7 +15,7 @@ import {
   readStoredFieldSets,
   retryDelayMs,
 } from '@coldchain/influx';
-import { makeDataDirPrivate } from '@coldchain/runtime';
+import { createProcessMetrics, makeDataDirPrivate } from '@coldchain/runtime';
 import { MAX_FUTURE_SKEW_MS, MAX_PAST_AGE_MS } from '@coldchain/schema';
 import { type MetadataStore, openMetadataStore, type WebhookDelivery } from '@coldchain/store';
 import type { Logger } from 'pino';
@@ -26,7 +26,7 @@ import type { IngestEnv } from './env.js';
 import { createHealthCheck } from './health.js';
 import { ledgerFirstJournal } from './ledger-first-journal.js';
 import { openSqliteLedgerIndex } from './ledger-index.js';
-import { createMetrics, createMetricsRegistry, createProcessMetrics, type IngestMetrics } from './metrics.js';
+import { createMetrics, createMetricsRegistry, type IngestMetrics } from './metrics.js';
 import {
   createReadingLedger,
   type LedgerRow,

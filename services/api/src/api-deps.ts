@@ -1,0 +1,29 @@
+import type { Profile } from '@coldchain/coldchain';
+import type { InfluxConnection } from '@coldchain/influx';
+import type { Alert, MetadataStore } from '@coldchain/store';
+import type { Logger } from 'pino';
+
+/** The live side the API needs from MQTT: alert changes, device status, custody notices. */
+export interface LiveFeed {
+  /** Calls `listener` once per alert change; returns the function that stops it. */
+  subscribe(listener: (event: { event: 'alert.created' | 'alert.updated'; alert: Alert }) => void): () => void;
+  deviceStatus(deviceId: string): { status: 'online' | 'offline'; sinceMs: number } | undefined;
+  /** Tells the ingest that a shipment's custody changed, so that it re-evaluates its legs. */
+  publishCustodyChange(shipmentId: string): Promise<void>;
+  connected(): boolean;
+}
+
+export interface ApiDeps {
+  store: MetadataStore;
+  influx: InfluxConnection;
+  profiles: ReadonlyMap<string, Profile>;
+  feed: LiveFeed;
+  log: Logger;
+  now?: () => number;
+  /** Failed bearer-token attempts per client address per minute before 429. Default 10. */
+  authFailuresPerMin?: number;
+  /** How long a verified token is trusted without a store read. Default 5 s. */
+  tokenCacheMs?: number;
+  /** SSE heartbeat interval. */
+  heartbeatMs?: number;
+}

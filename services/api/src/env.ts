@@ -1,0 +1,70 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  COLDCHAIN_DATA_DIR: z.string().default('./.data'),
+  /** Unset: SQLite in the data folder. `postgres://…`: the store shared with the other services. */
+  COLDCHAIN_DATABASE_URL: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
+    )
+    .optional(),
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** Loopback by default: expose it deliberately (behind TLS) with API_HOST=0.0.0.0. */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The first admin's bearer token; unset: one is generated and printed once. */
+  COLDCHAIN_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'at least 32 characters (it is the admin password of the API)')
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
+  MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
+  API_MQTT_USERNAME: z.string().min(1).default('api'),
+  API_MQTT_PASSWORD: z
+    .string({ error: 'required: the api service account secret (provision service api api)' })
+    .min(1),
+  API_CLIENT_ID: z.string().min(1).default('api'),
+  INFLUX_URL: z.string().url(),
+  INFLUX_TOKEN: z.string().min(1),
+  INFLUX_ORG: z.string().min(1).default('coldchain'),
+  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
+  COLDCHAIN_PROFILES_FILE: z
+    .string()
+    .default(fileURLToPath(new URL('../../../seeds/profiles.json', import.meta.url))),
+  /** Failed bearer-token attempts allowed per client address per minute before 429. */
+  API_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** How long a verified token is trusted without asking the store again (revocation delay). */
+  API_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ApiEnv = ReturnType<typeof readApiEnv>;
+
+/** Reads the api's configuration; a bad value throws an error naming the variable. */
+export function readApiEnv(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid api configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
+  return {
+    dataDir,
+    metadataFile: join(dataDir, 'metadata.db'),
+    deadLetterFile: join(dataDir, 'dead-letters.db'),
+    databaseUrl: e.COLDCHAIN_DATABASE_URL,
+    http: { host: e.API_HOST, port: e.API_PORT },
+    adminToken: e.COLDCHAIN_ADMIN_TOKEN,
+    mqtt: { url: e.MQTT_URL, username: e.API_MQTT_USERNAME, password: e.API_MQTT_PASSWORD, clientId: e.API_CLIENT_ID },
+    influx: { url: e.INFLUX_URL, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET },
+    profilesFile: e.COLDCHAIN_PROFILES_FILE,
+    authFailuresPerMin: e.API_AUTH_FAILURES_PER_MIN,
+    tokenCacheMs: e.API_TOKEN_CACHE_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,44 @@
+import { API_ERROR_STATUS, type ApiErrorCode } from '@coldchain/schema';
+import { StoreError } from '@coldchain/store';
+
+/**
+ * The one error the API answers with: a stable code (its HTTP status follows from it), a message
+ * for people, and details for programs (`issues` with a path per bad field). Routes throw it; one
+ * handler renders it (`renderError`).
+ */
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = API_ERROR_STATUS[code];
+  }
+}
+
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+/** A store refusal as the API says it: the store's codes are a subset of ours. */
+export function fromStoreError(err: StoreError): ApiError {
+  switch (err.code) {
+    case 'not_found':
+      return new ApiError('not_found', err.message);
+    case 'custody_overlap':
+    case 'alert_conflict':
+    case 'conflict':
+      return new ApiError(err.code, err.message);
+    default:
+      return new ApiError('validation_failed', err.message);
+  }
+}
+
+/** Any thrown value as an `ApiError`, or null when it is not one we expected (a 500). */
+export function asApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreError) return fromStoreError(err);
+  return null;
+}

@@ -8,6 +8,11 @@ export interface LiveFeed {
   /** Calls `listener` once per alert change; returns the function that stops it. */
   subscribe(listener: (event: { event: 'alert.created' | 'alert.updated'; alert: Alert }) => void): () => void;
   deviceStatus(deviceId: string): { status: 'online' | 'offline'; sinceMs: number } | undefined;
+  /**
+   * Announces a change an operator made (acknowledged, resolved, assigned) on the alert topics,
+   * so that every api replica's stream carries it, like the changes the ingest makes.
+   */
+  publishAlertChange(alert: Alert): Promise<void>;
   /** Tells the ingest that a shipment's custody changed, so that it re-evaluates its legs. */
   publishCustodyChange(shipmentId: string): Promise<void>;
   connected(): boolean;

@@ -56,6 +56,11 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   const { store, log } = deps;
   const visible = alertVisibility(store);
 
+  const announce = (alert: Alert) =>
+    deps.feed
+      .publishAlertChange(alert)
+      .catch((err: unknown) => log.error({ err, alertId: alert.id }, 'could not announce an alert change'));
+
   const visibleAlert = async (c: Context<AppEnv>, id: number) => {
     const alert = await store.getAlert(id);
     if (!alert || !(await visible(c.get('caller'), alert))) throw notFound(`alert ${id}`);
@@ -168,6 +173,7 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
             ? await store.acknowledgeAlert(id, caller.user.id, note)
             : await store.resolveAlert(id, caller.user.id, note);
         log.info({ alertId: id, status: alert.status, by: caller.user.id }, `alert ${action}d`);
+        void announce(alert);
         return c.json(alert, 200);
       },
     );
@@ -193,6 +199,7 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       await visibleAlert(c, id);
       const alert = await store.assignAlert(id, c.req.valid('json').to);
       log.info({ alertId: id, assignedTo: alert.assignedTo, by: caller.user.id }, 'alert assigned');
+      void announce(alert);
       return c.json(alert, 200);
     },
   );

@@ -1,10 +1,11 @@
 // The whole pipeline on one machine, in one process, with a simulated fleet: local InfluxDB,
-// broker, ingest and the fleet simulator. Prints where to look. Ctrl-C stops everything in order.
+// broker, ingest, the HTTP API and the fleet simulator. Prints where to look. Ctrl-C stops everything in order.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBrokerEnv, startBroker } from '@coldchain/broker';
 import { resolveSeedTime } from '@coldchain/fleet-simulator';
 import { defaultCacheDir, provideInflux } from '@coldchain/influx';
+import { readApiEnv, startApi } from '@coldchain/api';
 import { readIngestEnv, startIngest } from '@coldchain/ingest';
 import { type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { pino } from 'pino';
@@ -35,6 +36,7 @@ log.info({ url: influx.url, version: influx.version }, 'InfluxDB ready');
 // for the simulator. A real fleet provisions devices with `pnpm --filter @coldchain/broker provision`.
 const store = await openMetadataStore({ databaseUrl: brokerEnv.databaseUrl, file: brokerEnv.metadataFile });
 const ingestSecret = await store.provisionServiceAccount('ingest', 'ingest');
+const apiSecret = await store.provisionServiceAccount('api', 'api');
 const credentialsFile = join(dataDir, 'demo-device-credentials.json');
 const credentials: Record<string, string> = JSON.parse(
   await readFile(credentialsFile, 'utf8').catch(() => '{}'),
@@ -106,6 +108,16 @@ const ingestEnv = readIngestEnv({
 });
 // The ingest opens the store itself, with its dead-letter caps from the environment.
 const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }));
+const apiEnv = readApiEnv({
+  ...process.env,
+  MQTT_URL: `mqtt://${brokerEnv.host}:${broker.port}`,
+  API_MQTT_PASSWORD: apiSecret,
+  INFLUX_URL: influx.url,
+  INFLUX_TOKEN: influx.token,
+  INFLUX_ORG: influx.org,
+  INFLUX_BUCKET: influx.bucket,
+});
+const api = await startApi(apiEnv, log.child({ component: 'api' }));
 const fleet = await startDemoFleet({
   url: `mqtt://${brokerEnv.host}:${broker.port}`,
   credentials,
@@ -117,13 +129,15 @@ coldchain is running (data in ${dataDir})
   MQTT             mqtt://${brokerEnv.host}:${broker.port}   ws://${brokerEnv.host}:${broker.wsPort}
   InfluxDB         ${influx.url}   org ${influx.org}, bucket ${influx.bucket}
                    token ${influx.token}
+  HTTP API         http://${apiEnv.http.host}:${api.port}/v1   reference: http://${apiEnv.http.host}:${api.port}/v1/docs
+                   admin token: COLDCHAIN_ADMIN_TOKEN, or the one printed above at the first start
   ingest metrics   http://${ingestEnv.metrics.host}:${ingest.metricsPort}/metrics
   simulated fleet  ${Object.keys(credentials).length} devices (credentials in ${credentialsFile})
   shipments        ${(await store.listShipments()).length} demo shipments from seeds/shipments.json; alerts on MQTT
                    coldchain/v1/alerts/# (api account) and in ${brokerEnv.metadataFile}
   try: influx query or curl -H "Authorization: Token ${influx.token}" ${influx.url}/api/v2/query?org=${influx.org} \\
          -H 'Content-Type: application/vnd.flux' -d 'from(bucket:"${influx.bucket}") |> range(start:-5m) |> limit(n:3)'
-  not built yet: the HTTP API and dashboard.
+  not built yet: the dashboard.
 Ctrl-C stops everything.`);
 
 let stopping = false;
@@ -131,10 +145,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping: fleet, ingest (flushing its journal), broker, InfluxDB');
+    log.info({ signal }, 'stopping: fleet, api, ingest (flushing its journal), broker, InfluxDB');
     const started = Date.now();
     try {
       await fleet.stop();
+      await api.close();
       await ingest.close();
       await broker.close();
       await store.close();

@@ -218,7 +218,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
       const values = shipmentInsertValues(input, now());
       try {
         const [row] = await rows(
-          `INSERT INTO shipments (${SHIPMENT_INSERT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`)})
+          `INSERT INTO shipments (${SHIPMENT_INSERT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
            RETURNING ${SHIPMENT_COLUMNS}`,
           values,
         );

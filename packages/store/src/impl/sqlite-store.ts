@@ -105,7 +105,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     service: db.prepare('SELECT role, secret_hash FROM service_accounts WHERE id = ?'),
     insertShipment: db.prepare(
       `INSERT INTO shipments (${SHIPMENT_INSERT_COLUMNS})
-       VALUES (${SHIPMENT_INSERT_COLUMNS.split(',').map(() => '?')})
+       VALUES (${SHIPMENT_INSERT_COLUMNS.replace(/\w+/g, '?')})
        RETURNING ${SHIPMENT_COLUMNS}`,
     ),
     getShipment: db.prepare(`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE id = ?`),

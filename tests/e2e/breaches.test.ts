@@ -381,5 +381,7 @@ describe('the breach timer', () => {
     const firstBack = backlog.find((r) => r.ts > firstHot.ts && r.temp.product === 2) as Sample;
     expect(critical).toMatchObject({ startMs: firstHot.ts, endMs: firstBack.ts, peakValue: 9 });
     expect(alerts.get(gap.key)?.detail).toMatch(/recovered/);
+    // Withdrawn by the rules, not by an operator.
+    expect(alerts.get(gap.key)).toMatchObject({ resolvedBy: 'system', acknowledgedBy: null });
   });
 });

@@ -59,6 +59,8 @@ const deadLetter = (deviceId: string | null, reason: string, payload = '{"v":9}'
 interface Credentials {
   devices: Record<string, string>;
   services: Record<string, string>;
+  /** API bearer tokens by what they are: two that work, one revoked, one of a disabled user. */
+  tokens: { admin: string; acme: string; revoked: string; disabledUser: string };
 }
 
 /** A metadata store with some of everything, written through its interface as the services write it. */
@@ -78,7 +80,18 @@ async function fill(store: MetadataStore): Promise<Credentials> {
     api: await store.provisionServiceAccount('api', 'api'),
   };
 
-  await store.createShipment({ id: 'S1', profileId: 'pharma-2-8', shipper: 'acme', consignee: 'clinic' });
+  await store.createShipment({
+    id: 'S1',
+    reference: 'PO-4471',
+    profileId: 'pharma-2-8',
+    shipper: 'acme',
+    consignee: 'clinic',
+    goods: 'insulin, 12 cases',
+    origin: 'Shenyang DC',
+    destination: 'Anshan clinic',
+    plannedDepartureMs: T0 - 7_200_000,
+    plannedArrivalMs: T0 + 3_600_000,
+  });
   await store.createShipment({
     id: 'S2',
     profileId: 'frozen',
@@ -86,6 +99,9 @@ async function fill(store: MetadataStore): Promise<Credentials> {
     consignee: 'market',
     description: 'Dalian to Shenyang',
   });
+  await store.updateShipmentStatus('S1', 'in_transit', T0 - 3_600_000);
+  await store.updateShipmentStatus('S2', 'in_transit', T0 - 86_400_000);
+  await store.updateShipmentStatus('S2', 'delivered', T0 - 43_200_000);
   await store.addCustodyLeg({
     shipmentId: 'S1',
     deviceId: 'room-1',
@@ -94,6 +110,8 @@ async function fill(store: MetadataStore): Promise<Credentials> {
     toMs: null,
     handedOverBy: null,
     handoverTempC: null,
+    place: 'Shenyang DC, room 1',
+    note: 'pre-cooled',
   });
   // Closes the warehouse leg at its start.
   await store.addCustodyLeg({
@@ -110,9 +128,17 @@ async function fill(store: MetadataStore): Promise<Credentials> {
     deviceId: 'logger-7',
     holder: 'seafood',
     fromMs: T0 - 86_400_000,
-    toMs: T0 - 43_200_000,
+    toMs: null,
     handedOverBy: null,
     handoverTempC: -19.5,
+  });
+  await store.endCustodyLeg({
+    shipmentId: 'S2',
+    atMs: T0 - 43_200_000,
+    handedOverBy: 'seafood',
+    handoverTempC: -18.5,
+    place: 'Shenyang market, stall 12',
+    note: 'unloaded',
   });
 
   const open = (await store.upsertAlert(alertInput('S1:range:1'))).alert;
@@ -122,6 +148,10 @@ async function fill(store: MetadataStore): Promise<Credentials> {
     )
   ).alert;
   await store.acknowledgeAlert(acked.id, 'operator-a', 'calling the driver');
+  await store.assignAlert(acked.id, 'operator-a');
+  await store.addAlertComment(acked.id, 'operator-a', 'driver says the unit restarted');
+  await store.addAlertComment(acked.id, 'operator-b', 'probe reads 7.5 now');
+  await store.addAlertComment(open.id, 'operator-b', 'watching');
   const resolved = (
     await store.upsertAlert(
       alertInput('dev:logger-7:gap:1', {
@@ -166,22 +196,46 @@ async function fill(store: MetadataStore): Promise<Credentials> {
   await store.addDeadLetter(deadLetter(null, 'bad_topic'));
   await store.addDeadLetter(deadLetter(null, 'bad_topic'));
   await store.addDeadLetter(deadLetter('room-1', 'bad_value'));
-  return { devices, services };
+
+  await store.createApiUser({ id: 'admin', name: 'Admin', role: 'admin', shipper: null });
+  await store.createApiUser({ id: 'acme-portal', name: 'Acme portal', role: 'shipper', shipper: 'acme' });
+  await store.createApiUser({ id: 'temp', name: 'Temporary operator', role: 'operator', shipper: null });
+  const tokens = {
+    admin: (await store.createApiToken('admin', { label: 'first admin' })).token,
+    acme: (await store.createApiToken('acme-portal', { label: 'ERP', expiresAtMs: T0 + 365 * 86_400_000 }))
+      .token,
+    revoked: '',
+    disabledUser: (await store.createApiToken('temp')).token,
+  };
+  const revoked = await store.createApiToken('acme-portal', { label: 'old ERP' });
+  tokens.revoked = revoked.token;
+  await store.revokeApiToken(revoked.record.id);
+  await store.setApiUserDisabled('temp', true);
+  return { devices, services, tokens };
 }
 
 /** Everything the interface can read back, for comparing two stores. */
 async function readAll(store: MetadataStore) {
   const devices = await store.listDevices();
   const shipments = await store.listShipments();
+  const alerts = await store.listAlerts({ limit: 1000 });
+  const apiUsers = await store.listApiUsers();
   return {
     devices,
     changed: await store.devicesChangedSince(0),
     shipments,
+    inTransit: await store.listShipments({ status: 'in_transit' }),
+    shipmentsOfAcme: await store.listShipments({ shipper: 'acme' }),
     legsOfShipment: await Promise.all(shipments.map((s) => store.legsOfShipment(s.id))),
     legsOfDevice: await Promise.all(devices.map((d) => store.legsOfDevice(d.id))),
     openLegs: await store.openLegs(),
-    alerts: await store.listAlerts({ limit: 1000 }),
+    alerts,
     acknowledged: await store.listAlerts({ status: 'acknowledged' }),
+    alertsOfAcme: await store.listAlerts({ shipper: 'acme' }),
+    alertChanges: await store.listAlerts({ changedAfter: { updatedAtMs: 0, id: 0 }, limit: 1000 }),
+    alertComments: await Promise.all(alerts.map((a) => store.listAlertComments(a.id))),
+    apiUsers,
+    apiTokens: await Promise.all(apiUsers.map((u) => store.listApiTokens(u.id))),
     state: [await store.loadState('breach-engine'), await store.loadState('monitor')],
     deliveries: await store.listWebhookDeliveries(),
     deadDeliveries: await store.listWebhookDeliveries({ status: 'dead' }),
@@ -227,6 +281,17 @@ describe('copying the SQLite metadata store to PostgreSQL', () => {
     // Not vacuous: the source has each kind of record, and dead letters past their caps.
     expect(before.devices.filter((d) => d.disabled).map((d) => d.id)).toEqual(['old-logger']);
     expect(before.alerts.map((a) => a.status).sort()).toEqual(['acknowledged', 'open', 'resolved']);
+    expect(before.shipments.map((x) => x.status)).toEqual(['in_transit', 'delivered']);
+    expect(before.legsOfShipment.flat().filter((l) => l.endedBy !== null)).toHaveLength(1);
+    expect(before.alerts.filter((a) => a.assignedTo !== null && a.resolvedBy === null)).toHaveLength(1);
+    expect(before.alerts.filter((a) => a.resolvedBy !== null)).toHaveLength(1);
+    expect(before.alertComments.flat()).toHaveLength(3);
+    expect(before.apiUsers.map((u) => [u.id, u.disabled])).toEqual([
+      ['acme-portal', false],
+      ['admin', false],
+      ['temp', true],
+    ]);
+    expect(before.apiTokens.flat().filter((t) => t.revokedAtMs !== null)).toHaveLength(1);
     expect(before.deadLetterStats).toEqual({
       byReason: { malformed_json: 3, bad_value: 3, bad_topic: 2 },
       stored: 5,
@@ -245,6 +310,9 @@ describe('copying the SQLite metadata store to PostgreSQL', () => {
       shipments: 2,
       custody_legs: 3,
       alerts: 3,
+      alert_comments: 3,
+      api_users: 3,
+      api_tokens: 4,
       service_state: 2,
       webhook_deliveries: 2,
       dead_letters: 5,
@@ -286,6 +354,18 @@ describe('copying the SQLite metadata store to PostgreSQL', () => {
         role: 'api',
       });
       expect(await pg.verifyCredentials('truck-1', credentials.services.api as string)).toBeNull();
+      // Every API token stays as it was: valid, revoked, or of a disabled user.
+      const { tokens } = credentials;
+      expect((await pg.verifyApiToken(tokens.admin, now()))?.user.id).toBe('admin');
+      expect(await pg.verifyApiToken(tokens.acme, now())).toMatchObject({
+        user: { id: 'acme-portal', role: 'shipper', shipper: 'acme' },
+        token: { label: 'ERP', expiresAtMs: T0 + 365 * 86_400_000 },
+      });
+      expect(await pg.verifyApiToken(tokens.acme, T0 + 365 * 86_400_000)).toBeNull();
+      expect(await pg.verifyApiToken(tokens.revoked, now())).toBeNull();
+      expect(await pg.verifyApiToken(tokens.disabledUser, now())).toBeNull();
+      await pg.setApiUserDisabled('temp', false);
+      expect((await pg.verifyApiToken(tokens.disabledUser, now()))?.user.id).toBe('temp');
       // The disabled device comes back with its secret once enabled.
       await pg.setDeviceDisabled('old-logger', false);
       expect(await pg.verifyCredentials('old-logger', credentials.devices['old-logger'] as string)).toEqual({
@@ -312,6 +392,12 @@ describe('copying the SQLite metadata store to PostgreSQL', () => {
         handoverTempC: 5,
       });
       expect(leg.id).toBeGreaterThan(maxLegId);
+      const maxCommentId = Math.max(...before.alertComments.flat().map((c) => c.id));
+      const comment = await pg.addAlertComment(created.alert.id, 'operator-a', 'after the move');
+      expect(comment.id).toBeGreaterThan(maxCommentId);
+      // The copied shipments keep moving by their rules.
+      expect((await pg.updateShipmentStatus('S2', 'closed', T0)).status).toBe('closed');
+      await expect(pg.updateShipmentStatus('S1', 'closed', T0)).rejects.toThrow(/is in_transit/);
       // …and the custody rules hold on the copied legs.
       expect((await pg.legsOfShipment('S1')).map((l) => [l.holder, l.toMs])).toEqual([
         ['warehouse', T0 - 3_600_000],

@@ -3,13 +3,19 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 
-/** The tables copied, in the order they are copied: a custody leg's shipment exists before the leg. */
+/**
+ * The tables copied, in the order they are copied: a custody leg's shipment exists before the leg,
+ * an alert before its comments, a user before its tokens.
+ */
 export const COPIED_TABLES = [
   'devices',
   'service_accounts',
   'shipments',
   'custody_legs',
   'alerts',
+  'alert_comments',
+  'api_users',
+  'api_tokens',
   'service_state',
   'webhook_deliveries',
   'dead_letters',
@@ -92,7 +98,24 @@ const COPIES: readonly TableCopy[] = [
     table: 'shipments',
     orderBy: 'id',
     source: 'metadata',
-    columns: ['id', 'profile_id', 'shipper', 'consignee', 'description', 'created_at_ms'],
+    columns: [
+      'id',
+      'reference',
+      'profile_id',
+      'shipper',
+      'consignee',
+      'goods',
+      'description',
+      'origin',
+      'destination',
+      'status',
+      'planned_departure_ms',
+      'planned_arrival_ms',
+      'actual_departure_ms',
+      'actual_arrival_ms',
+      'created_at_ms',
+      'updated_at_ms',
+    ],
   },
   {
     table: 'custody_legs',
@@ -108,6 +131,13 @@ const COPIES: readonly TableCopy[] = [
       'to_ms',
       'handed_over_by',
       'handover_temp_c',
+      'place',
+      'note',
+      'recorded_at_ms',
+      'ended_by',
+      'end_temp_c',
+      'end_place',
+      'end_note',
     ],
   },
   {
@@ -134,9 +164,33 @@ const COPIES: readonly TableCopy[] = [
       'acknowledged_at_ms',
       'note',
       'resolved_at_ms',
+      'resolved_by',
+      'resolution_note',
+      'assigned_to',
       'detail',
       'updated_at_ms',
     ],
+  },
+  {
+    table: 'alert_comments',
+    orderBy: 'id',
+    source: 'metadata',
+    identity: true,
+    columns: ['id', 'alert_id', 'author', 'text', 'created_at_ms'],
+  },
+  {
+    table: 'api_users',
+    orderBy: 'id',
+    source: 'metadata',
+    columns: ['id', 'name', 'role', 'shipper', 'disabled', 'created_at_ms'],
+    convert: { disabled: (v) => v !== 0 },
+  },
+  {
+    // Hashes are copied as they are: every token keeps working.
+    table: 'api_tokens',
+    orderBy: 'id',
+    source: 'metadata',
+    columns: ['id', 'user_id', 'label', 'token_hash', 'created_at_ms', 'expires_at_ms', 'revoked_at_ms'],
   },
   { table: 'service_state', source: 'metadata', orderBy: 'key', columns: ['key', 'json', 'updated_at_ms'] },
   {
@@ -207,7 +261,7 @@ function redactDatabaseUrl(url: string): string {
  * second copy at the same time, leaves the target as it was. Ids are kept (alerts are referred to
  * by id in webhook deliveries and by operators), and each identity sequence moves past the largest
  * id SQLite ever handed out, so that new rows get fresh ids. Secret hashes are copied as they are:
- * every device and service account keeps its secret. The services must be stopped meanwhile, since
+ * every device and service account keeps its secret, every API token stays valid. The services must be stopped meanwhile, since
  * a write to SQLite after its snapshot would not be copied.
  */
 export async function copySqliteToPostgres(opts: CopySqliteToPostgresOptions): Promise<CopyCounts> {

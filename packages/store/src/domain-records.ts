@@ -72,7 +72,7 @@ export interface ShipmentFilter {
   toMs?: number;
   /** Keyset cursor: shipments strictly after this one in the order (createdAtMs, id). */
   after?: { createdAtMs: number; id: string };
-  /** Default 100. */
+  /** A positive integer; default 100. */
   limit?: number;
 }
 
@@ -149,6 +149,7 @@ export interface Alert {
   assignedTo: string | null;
   /** Free text the ingest adds, e.g. that a data gap was filled by a backlog. */
   detail: string | null;
+  /** When it last changed; strictly later at each change of this alert (see `upsertAlert`). */
   updatedAtMs: number;
 }
 
@@ -176,6 +177,7 @@ export interface AlertUpsert {
 }
 
 export interface AlertFilter {
+  /** One status, or any of several (none: no alert). */
   status?: AlertStatus | readonly AlertStatus[];
   severity?: Alert['severity'];
   rule?: string;
@@ -193,7 +195,7 @@ export interface AlertFilter {
   changedAfter?: { updatedAtMs: number; id: number };
   /** Keyset cursor for the newest-first order: ids strictly below this one. */
   beforeId?: number;
-  /** Default 100. */
+  /** A positive integer; default 100. */
   limit?: number;
 }
 

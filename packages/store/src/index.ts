@@ -9,13 +9,13 @@ export {
 } from './copy-store.js';
 export { generateSecret, hashSecret, verifySecret } from './credentials.js';
 export {
-  API_ROLES,
   type Alert,
   type AlertComment,
   type AlertFilter,
   type AlertInput,
   type AlertStatus,
   type AlertUpsert,
+  API_ROLES,
   type ApiRole,
   type ApiToken,
   type ApiUser,
@@ -29,8 +29,10 @@ export {
   type ShipmentStatus,
   type WebhookDelivery,
 } from './domain-records.js';
+export { POSTGRES_MIGRATIONS } from './impl/postgres-migrations.js';
 export type { PostgresStoreOptions } from './impl/postgres-store.js';
 export { DEAD_LETTER_PAYLOAD_BYTES, DEFAULT_DEAD_LETTER_LIMITS } from './impl/sqlite-dead-letters.js';
+export { SQLITE_MIGRATIONS } from './impl/sqlite-migrations.js';
 export { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
 export { type OpenMetadataStoreOptions, openMetadataStore } from './open-store.js';
 export {

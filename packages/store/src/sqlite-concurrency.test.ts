@@ -114,8 +114,9 @@ describe('alert status changes', () => {
     expect(await codeOf(store.resolveAlert(alert.id, 'operator-li', 'again'))).toBe('alert_conflict');
     expect(await store.getAlert(alert.id)).toMatchObject({
       status: 'resolved',
-      acknowledgedBy: 'operator-wang',
-      note: 'back in range',
+      resolvedBy: 'operator-wang',
+      resolutionNote: 'back in range',
+      acknowledgedBy: null,
     });
     expect(await codeOf(store.acknowledgeAlert(999, 'x', 'y'))).toBe('not_found');
     await store.close();

@@ -4,7 +4,6 @@ import type {
   AlertFilter,
   AlertInput,
   AlertUpsert,
-  ApiRole,
   ApiToken,
   ApiUser,
   CustodyEnd,
@@ -72,11 +71,12 @@ export interface DeadLetterStats {
 }
 
 /**
- * The metadata store: devices, credentials, shipments, custody legs, alerts, dead letters. SQLite
- * is the embedded default; PostgreSQL implements the same interface where several processes or
- * machines share one store, which is why every method returns a Promise. Rules that must hold
- * across processes (one alert per key, custody legs that never overlap, no lost status update)
- * are enforced by the database, and a refusal is a `StoreError` with a stable code.
+ * The metadata store: devices, credentials, shipments, custody legs, alerts, API users and tokens,
+ * dead letters. SQLite is the embedded default; PostgreSQL implements the same interface where
+ * several processes or machines share one store, which is why every method returns a Promise.
+ * Rules that must hold across processes (one alert per key, custody legs that never overlap, no
+ * lost status update, comments never rewritten) are enforced by the database, and a refusal is a
+ * `StoreError` with a stable code.
  */
 export interface MetadataStore {
   /** Creates a device and returns its secret, which is not stored and cannot be shown again. */
@@ -103,18 +103,19 @@ export interface MetadataStore {
   /** A second shipment with the same id is `StoreError` `conflict`. */
   createShipment(input: NewShipment): Promise<Shipment>;
   getShipment(id: string): Promise<Shipment | null>;
-  /** In the order (createdAtMs, id), oldest first; `filter.after` continues a page. */
+  /** In the order (createdAtMs, id), oldest first; `filter.after` continues a page. A bad limit is `invalid`. */
   listShipments(filter?: ShipmentFilter): Promise<Shipment[]>;
   /**
    * Moves a shipment to `status` if `SHIPMENT_TRANSITIONS` allows it from the status it has in
    * the database (checked and written atomically): `in_transit` sets `actualDepartureMs` and
    * `delivered` sets `actualArrivalMs` to `atMs` unless already set. A move not allowed (another
-   * caller moved it meanwhile, or a skipped step) is `StoreError` `conflict`; unknown `not_found`.
+   * caller moved it meanwhile, or a skipped step) is `StoreError` `conflict` naming the status it
+   * has; unknown `not_found`; a status that is none of `SHIPMENT_STATUSES` `invalid`.
    */
   updateShipmentStatus(id: string, status: ShipmentStatus, atMs: number): Promise<Shipment>;
   /**
-   * Opens a custody leg; the previous open leg of the shipment, if any, ends where this one starts
-   * (in the same transaction). A leg overlapping another leg of its shipment is refused by the
+   * Opens a custody leg, recorded now (`recordedAtMs`); the previous open leg of the shipment, if
+   * any, ends where this one starts (in the same transaction). A leg overlapping another leg of its shipment is refused by the
    * database: `StoreError` `custody_overlap`.
    */
   addCustodyLeg(
@@ -125,8 +126,9 @@ export interface MetadataStore {
       Partial<Pick<CustodyLeg, 'place' | 'note'>>,
   ): Promise<CustodyLeg>;
   /**
-   * Ends the shipment's open leg at `end.atMs` (unloading): `not_found` when it has no open leg,
-   * `conflict` when `atMs` is not after the leg's start. The end's fields are kept on the leg as
+   * Ends the shipment's open leg at `end.atMs` (unloading), atomically: `not_found` when it has no
+   * open leg (or does not exist; of two callers ending it at once, the second), `conflict` when
+   * `atMs` is not after the leg's start. The end's fields are kept on the leg as
    * `endedBy`, `endTempC`, `endPlace`, `endNote` (`handedOverBy`/`handoverTempC` describe its start).
    */
   endCustodyLeg(end: CustodyEnd): Promise<CustodyLeg>;
@@ -139,17 +141,26 @@ export interface MetadataStore {
   /**
    * Creates the alert for this key, or updates its excursion fields; status is never reopened.
    * Atomic by key: two processes raising the same key at once make one alert.
+   *
+   * Every write that changes an alert (an upsert that is not `unchanged`, acknowledge, resolve,
+   * assign) moves its `updatedAtMs` to now, or one past its previous value if that is not earlier,
+   * so that a stream resuming with `changedAfter` sees each change, however close together.
    */
   upsertAlert(input: AlertInput): Promise<AlertUpsert>;
   getAlert(id: number): Promise<Alert | null>;
   getAlertByKey(key: string): Promise<Alert | null>;
+  /** As `AlertFilter` says; a bad limit is `invalid`. */
   listAlerts(filter?: AlertFilter): Promise<Alert[]>;
   /**
    * Open → acknowledged. An alert that is not open (another operator moved it meanwhile) is a
    * `StoreError` `alert_conflict`, never a lost update; an unknown id is `not_found`.
    */
   acknowledgeAlert(id: number, by: string, note: string): Promise<Alert>;
-  /** Open or acknowledged → resolved; one already resolved is `alert_conflict`, unknown `not_found`. */
+  /**
+   * Open or acknowledged → resolved, recording `resolvedBy` (`system` when the rules withdrew it)
+   * and `resolutionNote`; the acknowledgement, if any, stays as it was. One already resolved is
+   * `alert_conflict`, unknown `not_found`.
+   */
   resolveAlert(id: number, by: string, note: string): Promise<Alert>;
   /** Assigns an alert to an operator (null: unassigned); `not_found` for an unknown id. */
   assignAlert(id: number, to: string | null): Promise<Alert>;
@@ -158,10 +169,14 @@ export interface MetadataStore {
   /** Oldest first. */
   listAlertComments(alertId: number): Promise<AlertComment[]>;
 
-  /** `conflict` when the id is taken. A shipper needs `shipper`; other roles must not have one. */
+  /**
+   * `conflict` when the id is taken. A shipper needs a non-blank `shipper`, other roles must have
+   * null: otherwise (or for an unknown role) `invalid`.
+   */
   createApiUser(user: Omit<ApiUser, 'createdAtMs' | 'disabled'>): Promise<ApiUser>;
   getApiUser(id: string): Promise<ApiUser | null>;
   listApiUsers(): Promise<ApiUser[]>;
+  /** A disabled user's tokens stop verifying (and work again once enabled); unknown `not_found`. */
   setApiUserDisabled(id: string, disabled: boolean): Promise<ApiUser>;
   /**
    * Issues a bearer token for a user and returns it once (`cct_` + 43 base64url characters of 32
@@ -176,7 +191,9 @@ export interface MetadataStore {
       token?: string;
     },
   ): Promise<{ token: string; record: ApiToken }>;
+  /** Oldest first; revoked and expired ones included. */
   listApiTokens(userId: string): Promise<ApiToken[]>;
+  /** Revokes for good (again: unchanged, the first revocation time kept); unknown `not_found`. */
   revokeApiToken(tokenId: string): Promise<ApiToken>;
   /**
    * The user and token a bearer token belongs to, or null when unknown, revoked, expired (at

@@ -12,7 +12,7 @@ export const MIGRATION_LOCK_KEY = 0x636f6c64;
  * Schema versions, applied in order; `schema_migrations` records each one applied. Times are epoch
  * milliseconds in BIGINT columns, as in the SQLite schema, so that both stores hold the same values.
  */
-export const MIGRATIONS: string[] = [
+export const POSTGRES_MIGRATIONS: readonly string[] = [
   `CREATE TABLE devices (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,
@@ -152,6 +152,86 @@ export const MIGRATIONS: string[] = [
      REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION dead_letters_added();
    CREATE TRIGGER dead_letters_removed AFTER DELETE ON dead_letters
      REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION dead_letters_removed();`,
+  // What the HTTP API needs; the same as the SQLite store's version 7, defaults included. Rows
+  // written before take the values that say what they were: a shipment's reference is its id and
+  // its goods its description, a leg was recorded when it began.
+  `ALTER TABLE shipments
+     ADD COLUMN reference TEXT NOT NULL DEFAULT '',
+     ADD COLUMN goods TEXT NOT NULL DEFAULT '',
+     ADD COLUMN origin TEXT,
+     ADD COLUMN destination TEXT,
+     ADD COLUMN status TEXT NOT NULL DEFAULT 'planned'
+       CHECK (status IN ('planned', 'in_transit', 'delivered', 'closed', 'cancelled')),
+     ADD COLUMN planned_departure_ms BIGINT,
+     ADD COLUMN planned_arrival_ms BIGINT,
+     ADD COLUMN actual_departure_ms BIGINT,
+     ADD COLUMN actual_arrival_ms BIGINT,
+     ADD COLUMN updated_at_ms BIGINT NOT NULL DEFAULT 0;
+   UPDATE shipments SET reference = id, goods = description, updated_at_ms = created_at_ms;
+   CREATE INDEX shipments_created ON shipments (created_at_ms, id);
+   CREATE INDEX shipments_shipper ON shipments (shipper, created_at_ms, id);
+
+   ALTER TABLE custody_legs
+     ADD COLUMN place TEXT,
+     ADD COLUMN note TEXT,
+     -- 0 (unknown) for a leg written by anything but the store, as in SQLite.
+     ADD COLUMN recorded_at_ms BIGINT NOT NULL DEFAULT 0,
+     ADD COLUMN ended_by TEXT,
+     ADD COLUMN end_temp_c DOUBLE PRECISION,
+     ADD COLUMN end_place TEXT,
+     ADD COLUMN end_note TEXT;
+   UPDATE custody_legs SET recorded_at_ms = from_ms;
+
+   ALTER TABLE alerts
+     ADD COLUMN resolved_by TEXT,
+     ADD COLUMN resolution_note TEXT,
+     ADD COLUMN assigned_to TEXT;
+   -- Resolving used to write its note over the acknowledgement's and, for an alert never
+   -- acknowledged, its resolver into acknowledged_by: that note is the resolution's, and that
+   -- name the resolver's (an acknowledged one's resolver was not kept).
+   UPDATE alerts SET resolution_note = note, note = NULL,
+     resolved_by = CASE WHEN acknowledged_at_ms IS NULL THEN acknowledged_by END,
+     acknowledged_by = CASE WHEN acknowledged_at_ms IS NULL THEN NULL ELSE acknowledged_by END
+   WHERE status = 'resolved';
+   CREATE INDEX alerts_updated ON alerts (updated_at_ms, id);
+
+   -- Comments are an audit trail: the database refuses to change or remove one, whoever asks.
+   CREATE TABLE alert_comments (
+     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     alert_id BIGINT NOT NULL REFERENCES alerts (id),
+     author TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at_ms BIGINT NOT NULL
+   );
+   CREATE INDEX alert_comments_alert ON alert_comments (alert_id, id);
+   CREATE FUNCTION alert_comments_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     RAISE EXCEPTION 'alert comments are append-only' USING ERRCODE = 'restrict_violation';
+   END $$;
+   CREATE TRIGGER alert_comments_append_only BEFORE UPDATE OR DELETE ON alert_comments
+     FOR EACH ROW EXECUTE FUNCTION alert_comments_append_only();
+   CREATE TRIGGER alert_comments_no_truncate BEFORE TRUNCATE ON alert_comments
+     FOR EACH STATEMENT EXECUTE FUNCTION alert_comments_append_only();
+
+   CREATE TABLE api_users (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'shipper')),
+     shipper TEXT,
+     disabled BOOLEAN NOT NULL DEFAULT false,
+     created_at_ms BIGINT NOT NULL,
+     CHECK ((role = 'shipper') = (shipper IS NOT NULL AND shipper <> ''))
+   );
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES api_users (id),
+     label TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at_ms BIGINT NOT NULL,
+     expires_at_ms BIGINT,
+     revoked_at_ms BIGINT
+   );
+   CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at_ms);`,
 ];
 
 /**
@@ -167,8 +247,8 @@ export function migratePostgres(pool: pg.Pool, now: () => number): Promise<void>
     const { rows } = await client.query<{ version: number }>(
       'SELECT COALESCE(MAX(version), 0)::integer AS version FROM schema_migrations',
     );
-    for (let v = rows[0]?.version ?? 0; v < MIGRATIONS.length; v++) {
-      await client.query(MIGRATIONS[v] as string);
+    for (let v = rows[0]?.version ?? 0; v < POSTGRES_MIGRATIONS.length; v++) {
+      await client.query(POSTGRES_MIGRATIONS[v] as string);
       await client.query('INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)', [
         v + 1,
         now(),

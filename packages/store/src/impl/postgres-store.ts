@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
-import type { AlertUpsert } from '../domain-records.js';
+import type { AlertUpsert, ShipmentStatus } from '../domain-records.js';
 import type {
   DeadLetterLimits,
   Device,
@@ -10,14 +10,25 @@ import type {
   ServiceRole,
 } from '../store.js';
 import { StoreError } from '../store-error.js';
+import { postgresApiAccess } from './postgres-api-access.js';
 import { openPostgresDeadLetters } from './postgres-dead-letters.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { inTransaction } from './postgres-transaction.js';
 import {
+  listAlertsSql,
+  listShipmentsSql,
+  postgresParams,
+  shipmentStatusRefusal,
+  shipmentStatusUpdateSql,
+} from './record-queries.js';
+import {
+  alertCommentFromRow,
   alertFromRow,
   legFromRow,
   SHIPMENT_COLUMNS,
+  SHIPMENT_INSERT_COLUMNS,
   shipmentFromRow,
+  shipmentInsertValues,
   webhookDeliveryFromRow,
 } from './record-rows.js';
 import { DEFAULT_DEAD_LETTER_LIMITS } from './sqlite-dead-letters.js';
@@ -54,6 +65,13 @@ const types: pg.CustomTypesConfig = {
 };
 
 const sqlState = (err: unknown) => (err as { code?: unknown }).code;
+
+/**
+ * An alert's next `updated_at_ms`, given now as `$1`: now, or one past its last change if that is
+ * not earlier. A live stream resumes after the last (updatedAtMs, id) it saw; were the same alert
+ * changed twice in one millisecond, the second change would sort at that cursor and never be sent.
+ */
+const NEXT_ALERT_CHANGE = 'GREATEST($1, updated_at_ms + 1)';
 
 const DEVICE_COLUMNS = 'id, name, kind, created_at_ms, disabled';
 interface DeviceRow {
@@ -197,31 +215,38 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
     },
 
     async createShipment(input) {
-      const shipment = { description: '', ...input, createdAtMs: now() };
+      const values = shipmentInsertValues(input, now());
       try {
-        await pool.query(`INSERT INTO shipments (${SHIPMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          shipment.id,
-          shipment.profileId,
-          shipment.shipper,
-          shipment.consignee,
-          shipment.description,
-          shipment.createdAtMs,
-        ]);
+        const [row] = await rows(
+          `INSERT INTO shipments (${SHIPMENT_INSERT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
+           RETURNING ${SHIPMENT_COLUMNS}`,
+          values,
+        );
+        return shipmentFromRow(row as Record<string, unknown>);
       } catch (err) {
         if (sqlState(err) === UNIQUE_VIOLATION)
           throw new StoreError('conflict', `shipment ${input.id} already exists`);
         throw err;
       }
-      return shipment;
     },
     async getShipment(id) {
       const [row] = await rows(`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE id = $1`, [id]);
       return row ? shipmentFromRow(row) : null;
     },
-    async listShipments() {
-      return (await rows(`SELECT ${SHIPMENT_COLUMNS} FROM shipments ORDER BY created_at_ms, id`)).map(
-        shipmentFromRow,
-      );
+    async listShipments(filter = {}) {
+      const params = postgresParams();
+      const sql = listShipmentsSql(filter, params);
+      return (await rows(sql, params.values)).map(shipmentFromRow);
+    },
+    async updateShipmentStatus(id, status, atMs) {
+      const params = postgresParams();
+      const sql = shipmentStatusUpdateSql(id, status, atMs, now(), params);
+      const [row] = sql === null ? [] : await rows(sql, params.values);
+      if (row) return shipmentFromRow(row);
+      const [current] = await rows<{ status: ShipmentStatus }>('SELECT status FROM shipments WHERE id = $1', [
+        id,
+      ]);
+      throw shipmentStatusRefusal(id, current?.status, status);
     },
     async addCustodyLeg(leg) {
       try {
@@ -237,8 +262,9 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
             [leg.fromMs, leg.shipmentId],
           );
           const inserted = await c.query(
-            `INSERT INTO custody_legs (shipment_id, device_id, holder, from_ms, to_ms, handed_over_by, handover_temp_c)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+            `INSERT INTO custody_legs (shipment_id, device_id, holder, from_ms, to_ms, handed_over_by, handover_temp_c,
+               place, note, recorded_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
             [
               leg.shipmentId,
               leg.deviceId,
@@ -247,6 +273,9 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
               leg.toMs,
               leg.handedOverBy,
               leg.handoverTempC,
+              leg.place ?? null,
+              leg.note ?? null,
+              now(),
             ],
           );
           return legFromRow(inserted.rows[0] as Record<string, unknown>);
@@ -259,6 +288,28 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
           );
         throw err;
       }
+    },
+    async endCustodyLeg(end) {
+      // One statement: of two callers ending the same leg, the second finds no open leg.
+      const [ended] = await rows(
+        `UPDATE custody_legs SET to_ms = $1, ended_by = $2, end_temp_c = $3, end_place = $4, end_note = $5
+         WHERE shipment_id = $6 AND to_ms IS NULL AND from_ms < $1
+         RETURNING *`,
+        [end.atMs, end.handedOverBy, end.handoverTempC, end.place, end.note, end.shipmentId],
+      );
+      if (ended) return legFromRow(ended);
+      const [found] = await rows<{ known: boolean; open_from_ms: number | null }>(
+        `SELECT EXISTS (SELECT 1 FROM shipments WHERE id = $1) AS known,
+           (SELECT from_ms FROM custody_legs WHERE shipment_id = $1 AND to_ms IS NULL) AS open_from_ms`,
+        [end.shipmentId],
+      );
+      if (!found?.known) throw new StoreError('not_found', `shipment ${end.shipmentId} does not exist`);
+      if (found.open_from_ms === null)
+        throw new StoreError('not_found', `shipment ${end.shipmentId} has no open custody leg`);
+      throw new StoreError(
+        'conflict',
+        `the open custody leg of shipment ${end.shipmentId} starts at ${found.open_from_ms}: it cannot end at ${end.atMs}`,
+      );
     },
     async legsOfShipment(shipmentId) {
       return (
@@ -286,7 +337,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $9)
          ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, end_ms = excluded.end_ms,
            limit_value = excluded.limit_value, peak_value = excluded.peak_value,
-           peak_ts_ms = excluded.peak_ts_ms, detail = excluded.detail, updated_at_ms = excluded.updated_at_ms
+           peak_ts_ms = excluded.peak_ts_ms, detail = excluded.detail,
+           updated_at_ms = GREATEST(excluded.updated_at_ms, a.updated_at_ms + 1)
          WHERE (a.severity, a.end_ms, a.limit_value, a.peak_value, a.peak_ts_ms, a.detail)
            IS DISTINCT FROM (excluded.severity, excluded.end_ms, excluded.limit_value, excluded.peak_value,
              excluded.peak_ts_ms, excluded.detail)
@@ -316,33 +368,53 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
       const [row] = await rows('SELECT * FROM alerts WHERE key = $1', [key]);
       return row ? alertFromRow(row) : null;
     },
-    async listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
-      const conditions = { status, shipment_id: shipmentId, device_id: deviceId };
-      const set = Object.entries(conditions).filter(([, v]) => v !== undefined);
-      const where = set.map(([column], i) => `${column} = $${i + 1}`);
-      const args: unknown[] = set.map(([, v]) => v);
-      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY id DESC LIMIT $${args.length + 1}`;
-      return (await rows(sql, [...args, limit])).map(alertFromRow);
+    async listAlerts(filter = {}) {
+      const params = postgresParams();
+      const sql = listAlertsSql(filter, params);
+      return (await rows(sql, params.values)).map(alertFromRow);
     },
     async acknowledgeAlert(id, by, note) {
-      const at = now();
       const [row] = await rows(
-        `UPDATE alerts SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at_ms = $2, note = $3,
-           updated_at_ms = $2 WHERE id = $4 AND status = 'open' RETURNING *`,
-        [by, at, note, id],
+        `UPDATE alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at_ms = $1, note = $3,
+           updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE id = $4 AND status = 'open' RETURNING *`,
+        [now(), by, note, id],
       );
       return row ? alertFromRow(row) : alertNotChanged(id, 'not open');
     },
     async resolveAlert(id, by, note) {
-      const at = now();
       const [row] = await rows(
-        `UPDATE alerts SET status = 'resolved', resolved_at_ms = $1, note = $2, updated_at_ms = $1,
-           acknowledged_by = COALESCE(acknowledged_by, $3) WHERE id = $4 AND status <> 'resolved' RETURNING *`,
-        [at, note, by, id],
+        `UPDATE alerts SET status = 'resolved', resolved_at_ms = $1, resolved_by = $2, resolution_note = $3,
+           updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE id = $4 AND status <> 'resolved' RETURNING *`,
+        [now(), by, note, id],
       );
       return row ? alertFromRow(row) : alertNotChanged(id, 'already resolved');
     },
+    async assignAlert(id, to) {
+      const [row] = await rows(
+        `UPDATE alerts SET assigned_to = $2, updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE id = $3 RETURNING *`,
+        [now(), to, id],
+      );
+      if (!row) throw new StoreError('not_found', `alert ${id} does not exist`);
+      return alertFromRow(row);
+    },
+    async addAlertComment(alertId, author, text) {
+      // One statement: the comment is written only if its alert exists at that moment. (The casts
+      // type parameters that a SELECT list alone leaves unknown.)
+      const [row] = await rows(
+        `INSERT INTO alert_comments (alert_id, author, text, created_at_ms)
+         SELECT id, $2::text, $3::text, $4::bigint FROM alerts WHERE id = $1 RETURNING *`,
+        [alertId, author, text, now()],
+      );
+      if (!row) throw new StoreError('not_found', `alert ${alertId} does not exist`);
+      return alertCommentFromRow(row);
+    },
+    async listAlertComments(alertId) {
+      return (await rows('SELECT * FROM alert_comments WHERE alert_id = $1 ORDER BY id', [alertId])).map(
+        alertCommentFromRow,
+      );
+    },
+
+    ...postgresApiAccess(pool, now),
 
     async saveState(key, json) {
       await pool.query(

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { createSecretVerifier, generateSecret, hashSecret } from '../credentials.js';
-import type { Alert, AlertInput, AlertUpsert, CustodyLeg, Shipment } from '../domain-records.js';
+import type { AlertInput, AlertUpsert, CustodyEnd, CustodyLeg, ShipmentStatus } from '../domain-records.js';
 import type {
   DeadLetterLimits,
   Device,
@@ -12,137 +12,40 @@ import type {
 import { StoreError } from '../store-error.js';
 import { applyMigrations, openPrivateSqlite } from './private-sqlite.js';
 import {
+  listAlertsSql,
+  listShipmentsSql,
+  shipmentStatusRefusal,
+  shipmentStatusUpdateSql,
+  sqliteParams,
+} from './record-queries.js';
+import {
+  alertCommentFromRow,
   alertFromRow,
   legFromRow,
   SHIPMENT_COLUMNS,
+  SHIPMENT_INSERT_COLUMNS,
   shipmentFromRow,
+  shipmentInsertValues,
   webhookDeliveryFromRow,
 } from './record-rows.js';
+import { sqliteApiAccess } from './sqlite-api-access.js';
 import {
   DEFAULT_DEAD_LETTER_LIMITS,
   openSqliteDeadLetters,
   type SqliteDeadLetters,
 } from './sqlite-dead-letters.js';
+import { CUSTODY_OVERLAP, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
-/** The message the custody-leg triggers abort with, turned into `StoreError` `custody_overlap`. */
-const CUSTODY_OVERLAP = 'custody_overlap';
+type Row = Record<string, unknown>;
+/** A leg as it is inserted: how it ends is written when it ends. */
+type NewLegRow = Omit<CustodyLeg, 'id' | 'endedBy' | 'endTempC' | 'endPlace' | 'endNote'>;
 
 /**
- * Schema versions, applied in order (see applyMigrations); `PRAGMA user_version` records the last one applied. The
- * `dead_letters` table of the first version is where an earlier release kept dead letters; they
- * now have a database of their own (sqlite-dead-letters.ts), which imports and drops this table.
+ * An alert's next `updated_at_ms`: now, or one past its last change if that is not earlier. A
+ * live stream resumes after the last (updatedAtMs, id) it saw; were the same alert changed twice
+ * in one millisecond, the second change would sort at that cursor and never be sent.
  */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE devices (
-     id TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     secret_hash TEXT NOT NULL,
-     created_at_ms INTEGER NOT NULL,
-     disabled INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE TABLE service_accounts (
-     id TEXT PRIMARY KEY,
-     role TEXT NOT NULL,
-     secret_hash TEXT NOT NULL,
-     created_at_ms INTEGER NOT NULL
-   );
-   CREATE TABLE dead_letters (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     device_id TEXT,
-     topic TEXT NOT NULL,
-     arrived_at_ms INTEGER NOT NULL,
-     reason TEXT NOT NULL,
-     problems TEXT NOT NULL,
-     payload TEXT NOT NULL,
-     payload_bytes INTEGER NOT NULL
-   );
-   CREATE INDEX dead_letters_device ON dead_letters (device_id, id);`,
-  `CREATE TABLE shipments (
-     id TEXT PRIMARY KEY,
-     profile_id TEXT NOT NULL,
-     shipper TEXT NOT NULL,
-     consignee TEXT NOT NULL,
-     description TEXT NOT NULL DEFAULT '',
-     created_at_ms INTEGER NOT NULL
-   );
-   CREATE TABLE custody_legs (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     shipment_id TEXT NOT NULL REFERENCES shipments (id),
-     device_id TEXT NOT NULL,
-     holder TEXT NOT NULL,
-     from_ms INTEGER NOT NULL,
-     to_ms INTEGER,
-     handed_over_by TEXT,
-     handover_temp_c REAL
-   );
-   CREATE INDEX custody_legs_device ON custody_legs (device_id, from_ms);
-   CREATE INDEX custody_legs_shipment ON custody_legs (shipment_id, from_ms);
-   CREATE TABLE alerts (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     key TEXT NOT NULL UNIQUE,
-     rule TEXT NOT NULL,
-     severity TEXT NOT NULL,
-     shipment_id TEXT,
-     device_id TEXT NOT NULL,
-     holder TEXT,
-     start_ms INTEGER NOT NULL,
-     end_ms INTEGER,
-     detected_at_ms INTEGER NOT NULL,
-     limit_value REAL,
-     peak_value REAL,
-     peak_ts_ms INTEGER,
-     status TEXT NOT NULL DEFAULT 'open',
-     acknowledged_by TEXT,
-     acknowledged_at_ms INTEGER,
-     note TEXT,
-     resolved_at_ms INTEGER,
-     detail TEXT,
-     updated_at_ms INTEGER NOT NULL
-   );
-   CREATE INDEX alerts_status ON alerts (status, id);
-   CREATE INDEX alerts_shipment ON alerts (shipment_id, id);
-   CREATE TABLE service_state (
-     key TEXT PRIMARY KEY,
-     json TEXT NOT NULL,
-     updated_at_ms INTEGER NOT NULL
-   );`,
-  `CREATE TABLE webhook_deliveries (
-     id TEXT PRIMARY KEY,
-     url TEXT NOT NULL,
-     alert_id INTEGER NOT NULL,
-     status TEXT NOT NULL,
-     attempts INTEGER NOT NULL,
-     last_error TEXT,
-     updated_at_ms INTEGER NOT NULL
-   );
-   CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, updated_at_ms);`,
-  // The breach monitor's timer looks at open legs only.
-  'CREATE INDEX custody_legs_open ON custody_legs (from_ms) WHERE to_ms IS NULL;',
-  // When a device was last disabled, enabled or given a new secret: the broker disconnects it then.
-  `ALTER TABLE devices ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
-   CREATE INDEX devices_changed ON devices (changed_at_ms);`,
-  // Custody legs of one shipment never overlap, whoever writes them: the database refuses, as
-  // PostgreSQL's exclusion constraint does. Legs are half-open [from_ms, to_ms), an open leg runs
-  // to the end of time, and an empty leg (from_ms = to_ms, a handover at the instant the leg
-  // began) overlaps nothing, as an empty int8range does.
-  `CREATE TRIGGER custody_legs_no_overlap_insert BEFORE INSERT ON custody_legs
-   WHEN NEW.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER}) AND EXISTS (
-     SELECT 1 FROM custody_legs AS o
-     WHERE o.shipment_id = NEW.shipment_id
-       AND o.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER})
-       AND o.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER})
-       AND NEW.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER}))
-   BEGIN SELECT RAISE(ABORT, '${CUSTODY_OVERLAP}'); END;
-   CREATE TRIGGER custody_legs_no_overlap_update BEFORE UPDATE OF shipment_id, from_ms, to_ms ON custody_legs
-   WHEN NEW.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER}) AND EXISTS (
-     SELECT 1 FROM custody_legs AS o
-     WHERE o.shipment_id = NEW.shipment_id AND o.id != OLD.id
-       AND o.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER})
-       AND o.from_ms < COALESCE(NEW.to_ms, ${Number.MAX_SAFE_INTEGER})
-       AND NEW.from_ms < COALESCE(o.to_ms, ${Number.MAX_SAFE_INTEGER}))
-   BEGIN SELECT RAISE(ABORT, '${CUSTODY_OVERLAP}'); END;`,
-];
+const NEXT_ALERT_CHANGE = 'MAX(@at, updated_at_ms + 1)';
 
 interface DeviceRow {
   id: string;
@@ -179,7 +82,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
   db.pragma('foreign_keys = ON');
   const now = opts.now ?? Date.now;
 
-  applyMigrations(db, MIGRATIONS);
+  applyMigrations(db, SQLITE_MIGRATIONS);
 
   // Reconnects with an already verified secret skip scrypt (see createSecretVerifier).
   const secrets = createSecretVerifier();
@@ -201,17 +104,28 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     ),
     service: db.prepare('SELECT role, secret_hash FROM service_accounts WHERE id = ?'),
     insertShipment: db.prepare(
-      `INSERT INTO shipments (${SHIPMENT_COLUMNS}) VALUES (@id, @profileId, @shipper, @consignee, @description, @createdAtMs)`,
+      `INSERT INTO shipments (${SHIPMENT_INSERT_COLUMNS})
+       VALUES (${SHIPMENT_INSERT_COLUMNS.replace(/\w+/g, '?')})
+       RETURNING ${SHIPMENT_COLUMNS}`,
     ),
     getShipment: db.prepare(`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE id = ?`),
-    listShipments: db.prepare(`SELECT ${SHIPMENT_COLUMNS} FROM shipments ORDER BY created_at_ms, id`),
+    shipmentStatus: db.prepare('SELECT status FROM shipments WHERE id = ?').pluck(),
     closeOpenLeg: db.prepare(
       'UPDATE custody_legs SET to_ms = ? WHERE shipment_id = ? AND to_ms IS NULL AND from_ms <= ?',
     ),
     insertLeg: db.prepare(
-      `INSERT INTO custody_legs (shipment_id, device_id, holder, from_ms, to_ms, handed_over_by, handover_temp_c)
-       VALUES (@shipmentId, @deviceId, @holder, @fromMs, @toMs, @handedOverBy, @handoverTempC)`,
+      `INSERT INTO custody_legs (shipment_id, device_id, holder, from_ms, to_ms, handed_over_by, handover_temp_c,
+         place, note, recorded_at_ms)
+       VALUES (@shipmentId, @deviceId, @holder, @fromMs, @toMs, @handedOverBy, @handoverTempC,
+         @place, @note, @recordedAtMs)`,
     ),
+    endOpenLeg: db.prepare(
+      `UPDATE custody_legs SET to_ms = @atMs, ended_by = @handedOverBy, end_temp_c = @handoverTempC,
+         end_place = @place, end_note = @note
+       WHERE shipment_id = @shipmentId AND to_ms IS NULL AND from_ms < @atMs
+       RETURNING *`,
+    ),
+    openLegOf: db.prepare('SELECT * FROM custody_legs WHERE shipment_id = ? AND to_ms IS NULL'),
     getLeg: db.prepare('SELECT * FROM custody_legs WHERE id = ?'),
     legsOfShipment: db.prepare('SELECT * FROM custody_legs WHERE shipment_id = ? ORDER BY from_ms, id'),
     legsOfDevice: db.prepare('SELECT * FROM custody_legs WHERE device_id = ? ORDER BY from_ms, id'),
@@ -227,16 +141,27 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     ),
     updateAlert: db.prepare(
       `UPDATE alerts SET severity = @severity, end_ms = @endMs, limit_value = @limit, peak_value = @peakValue,
-         peak_ts_ms = @peakTsMs, detail = @detail, updated_at_ms = @at WHERE key = @key`,
+         peak_ts_ms = @peakTsMs, detail = @detail, updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE key = @key`,
     ),
     acknowledge: db.prepare(
-      `UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at_ms = ?, note = ?, updated_at_ms = ?
-       WHERE id = ? AND status = 'open'`,
+      `UPDATE alerts SET status = 'acknowledged', acknowledged_by = @by, acknowledged_at_ms = @at, note = @note,
+         updated_at_ms = ${NEXT_ALERT_CHANGE}
+       WHERE id = @id AND status = 'open' RETURNING *`,
     ),
     resolve: db.prepare(
-      `UPDATE alerts SET status = 'resolved', resolved_at_ms = ?, note = ?, updated_at_ms = ?,
-         acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ? AND status != 'resolved'`,
+      `UPDATE alerts SET status = 'resolved', resolved_at_ms = @at, resolved_by = @by, resolution_note = @note,
+         updated_at_ms = ${NEXT_ALERT_CHANGE}
+       WHERE id = @id AND status != 'resolved' RETURNING *`,
     ),
+    assign: db.prepare(
+      `UPDATE alerts SET assigned_to = @to, updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE id = @id RETURNING *`,
+    ),
+    // One statement: the comment is written only if its alert exists at that moment.
+    insertComment: db.prepare(
+      `INSERT INTO alert_comments (alert_id, author, text, created_at_ms)
+       SELECT id, @author, @text, @at FROM alerts WHERE id = @alertId RETURNING *`,
+    ),
+    listComments: db.prepare('SELECT * FROM alert_comments WHERE alert_id = ? ORDER BY id'),
     saveState: db.prepare(
       `INSERT INTO service_state (key, json, updated_at_ms) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at_ms = excluded.updated_at_ms`,
@@ -250,11 +175,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     ),
   };
   const requireAlert = (id: number) => {
-    const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
+    const row = stmt.alertById.get(id) as Row | undefined;
     if (!row) throw new StoreError('not_found', `alert ${id} does not exist`);
     return alertFromRow(row);
   };
-  const alertByKey = (key: string) => alertFromRow(stmt.alertByKey.get(key) as Record<string, unknown>);
+  const alertByKey = (key: string) => alertFromRow(stmt.alertByKey.get(key) as Row);
 
   // IMMEDIATE takes the write lock before the first read: another process cannot slip a write
   // between what this transaction reads and what it writes (a DEFERRED one would fail with
@@ -275,19 +200,34 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     stmt.updateAlert.run({ ...input, at });
     return { alert: alertByKey(input.key), change: 'updated' };
   }).immediate;
-  const addCustodyLeg = db.transaction((leg: Omit<CustodyLeg, 'id'>): number => {
+  const addCustodyLeg = db.transaction((leg: NewLegRow): number => {
     if (!stmt.getShipment.get(leg.shipmentId))
       throw new StoreError('not_found', `shipment ${leg.shipmentId} does not exist`);
     stmt.closeOpenLeg.run(leg.fromMs, leg.shipmentId, leg.fromMs);
     return Number(stmt.insertLeg.run(leg).lastInsertRowid);
   }).immediate;
-  /** A status change is one conditional UPDATE: no row changed means the alert was not in a state it may leave. */
-  const moveAlert = (id: number, update: () => number, refusal: (a: Alert) => string) => {
-    if (update() === 0) {
-      const current = requireAlert(id);
-      throw new StoreError('alert_conflict', refusal(current));
+  const endCustodyLeg = db.transaction((end: CustodyEnd): CustodyLeg => {
+    const ended = stmt.endOpenLeg.get(end) as Row | undefined;
+    if (ended) return legFromRow(ended);
+    const open = stmt.openLegOf.get(end.shipmentId) as Row | undefined;
+    if (!open) {
+      const known = stmt.getShipment.get(end.shipmentId) !== undefined;
+      throw new StoreError(
+        'not_found',
+        known
+          ? `shipment ${end.shipmentId} has no open custody leg`
+          : `shipment ${end.shipmentId} does not exist`,
+      );
     }
-    return requireAlert(id);
+    throw new StoreError(
+      'conflict',
+      `the open custody leg of shipment ${end.shipmentId} starts at ${legFromRow(open).fromMs}: it cannot end at ${end.atMs}`,
+    );
+  }).immediate;
+  /** A status change is one conditional UPDATE: no row means the alert was not in a state it may leave. */
+  const moveAlert = (id: number, row: unknown, refusal: (status: string) => string) => {
+    if (row === undefined) throw new StoreError('alert_conflict', refusal(requireAlert(id).status));
+    return alertFromRow(row as Row);
   };
 
   // Opened on first use: the broker shares this store and never touches dead letters.
@@ -371,23 +311,43 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     },
 
     async createShipment(input) {
-      const shipment: Shipment = { description: '', ...input, createdAtMs: now() };
       try {
-        stmt.insertShipment.run(shipment);
+        return shipmentFromRow(stmt.insertShipment.get(...shipmentInsertValues(input, now())) as Row);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
           throw new StoreError('conflict', `shipment ${input.id} already exists`);
         throw err;
       }
-      return shipment;
     },
     async getShipment(id) {
-      const row = stmt.getShipment.get(id) as Record<string, unknown> | undefined;
+      const row = stmt.getShipment.get(id) as Row | undefined;
       return row ? shipmentFromRow(row) : null;
     },
-    listShipments: async () =>
-      (stmt.listShipments.all() as Array<Record<string, unknown>>).map(shipmentFromRow),
-    async addCustodyLeg(leg) {
+    async listShipments(filter = {}) {
+      const params = sqliteParams();
+      const sql = listShipmentsSql(filter, params);
+      return (db.prepare(sql).all(...params.values) as Row[]).map(shipmentFromRow);
+    },
+    async updateShipmentStatus(id, status, atMs) {
+      const params = sqliteParams();
+      const sql = shipmentStatusUpdateSql(id, status, atMs, now(), params);
+      const row = sql === null ? undefined : (db.prepare(sql).get(...params.values) as Row | undefined);
+      if (row) return shipmentFromRow(row);
+      throw shipmentStatusRefusal(id, stmt.shipmentStatus.get(id) as ShipmentStatus | undefined, status);
+    },
+    async addCustodyLeg(input) {
+      const leg: NewLegRow = {
+        shipmentId: input.shipmentId,
+        deviceId: input.deviceId,
+        holder: input.holder,
+        fromMs: input.fromMs,
+        toMs: input.toMs,
+        handedOverBy: input.handedOverBy,
+        handoverTempC: input.handoverTempC,
+        place: input.place ?? null,
+        note: input.note ?? null,
+        recordedAtMs: now(),
+      };
       let id: number;
       try {
         id = addCustodyLeg(leg);
@@ -399,45 +359,55 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
           );
         throw err;
       }
-      return legFromRow(stmt.getLeg.get(id) as Record<string, unknown>);
+      return legFromRow(stmt.getLeg.get(id) as Row);
     },
-    legsOfShipment: async (shipmentId) =>
-      (stmt.legsOfShipment.all(shipmentId) as Array<Record<string, unknown>>).map(legFromRow),
-    legsOfDevice: async (deviceId) =>
-      (stmt.legsOfDevice.all(deviceId) as Array<Record<string, unknown>>).map(legFromRow),
-    openLegs: async () => (stmt.openLegs.all() as Array<Record<string, unknown>>).map(legFromRow),
+    endCustodyLeg: async (end) => endCustodyLeg(end),
+    legsOfShipment: async (shipmentId) => (stmt.legsOfShipment.all(shipmentId) as Row[]).map(legFromRow),
+    legsOfDevice: async (deviceId) => (stmt.legsOfDevice.all(deviceId) as Row[]).map(legFromRow),
+    openLegs: async () => (stmt.openLegs.all() as Row[]).map(legFromRow),
 
     upsertAlert: async (input) => upsertAlert(input),
     async getAlertByKey(key) {
-      const row = stmt.alertByKey.get(key) as Record<string, unknown> | undefined;
+      const row = stmt.alertByKey.get(key) as Row | undefined;
       return row ? alertFromRow(row) : null;
     },
     async getAlert(id) {
-      const row = stmt.alertById.get(id) as Record<string, unknown> | undefined;
+      const row = stmt.alertById.get(id) as Row | undefined;
       return row ? alertFromRow(row) : null;
     },
-    async listAlerts({ status, shipmentId, deviceId, limit = 200 } = {}) {
-      const conditions = { status, shipment_id: shipmentId, device_id: deviceId };
-      const set = Object.entries(conditions).filter(([, v]) => v !== undefined);
-      const where = set.map(([column]) => `${column} = ?`);
-      const args = set.map(([, v]) => v);
-      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args, limit) as Array<Record<string, unknown>>).map(alertFromRow);
+    async listAlerts(filter = {}) {
+      const params = sqliteParams();
+      const sql = listAlertsSql(filter, params);
+      return (db.prepare(sql).all(...params.values) as Row[]).map(alertFromRow);
     },
     async acknowledgeAlert(id, by, note) {
       return moveAlert(
         id,
-        () => stmt.acknowledge.run(by, now(), note, now(), id).changes,
-        (a) => `alert ${id} is ${a.status}, not open`,
+        stmt.acknowledge.get({ id, by, note, at: now() }),
+        (status) => `alert ${id} is ${status}, not open`,
       );
     },
     async resolveAlert(id, by, note) {
       return moveAlert(
         id,
-        () => stmt.resolve.run(now(), note, now(), by, id).changes,
+        stmt.resolve.get({ id, by, note, at: now() }),
         () => `alert ${id} is already resolved`,
       );
     },
+    async assignAlert(id, to) {
+      const row = stmt.assign.get({ id, to, at: now() }) as Row | undefined;
+      if (!row) throw new StoreError('not_found', `alert ${id} does not exist`);
+      return alertFromRow(row);
+    },
+    async addAlertComment(alertId, author, text) {
+      const row = stmt.insertComment.get({ alertId, author, text, at: now() }) as Row | undefined;
+      if (!row) throw new StoreError('not_found', `alert ${alertId} does not exist`);
+      return alertCommentFromRow(row);
+    },
+    listAlertComments: async (alertId) => (stmt.listComments.all(alertId) as Row[]).map(alertCommentFromRow),
+
+    ...sqliteApiAccess(db, now),
+
     async saveState(key, json) {
       stmt.saveState.run(key, json, now());
     },
@@ -455,7 +425,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
               )
               .all(status, limit)
           : db.prepare('SELECT * FROM webhook_deliveries ORDER BY updated_at_ms DESC LIMIT ?').all(limit)
-      ) as Array<Record<string, unknown>>;
+      ) as Row[];
       return rows.map(webhookDeliveryFromRow);
     },
 

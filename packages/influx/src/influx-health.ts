@@ -1,5 +1,6 @@
 /** What a dependency probe says: up, or down with why. */
 export interface ProbeResult {
+  [key: string]: unknown;
   status: 'up' | 'down';
   detail?: string;
 }

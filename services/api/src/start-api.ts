@@ -16,7 +16,7 @@ import { createAlertFeed } from './live/alert-feed.js';
  * the feed and the store; it can be called twice.
  */
 export async function startApi(env: ApiEnv, log: Logger) {
-  await makeDataDirPrivate(env.dataDir);
+  makeDataDirPrivate(env.dataDir, log);
   const profiles = new Map(
     parseProfiles(JSON.parse(await readFile(env.profilesFile, 'utf8'))).map((p) => [p.id, p]),
   );

@@ -29,12 +29,15 @@ export type ApiAccessMethods = Pick<
  */
 const TOKEN_PREFIX = 'cct_';
 const TOKEN_BYTES = 32;
-const TOKEN_SHAPE = /^cct_[A-Za-z0-9_-]{43}$/;
+/** Generated tokens, and tokens an operator chose (`COLDCHAIN_ADMIN_TOKEN`): 32 to 256 printable characters. */
+const TOKEN_SHAPE = /^[\x21-\x7e]{32,256}$/;
 
-export const newApiToken = () => ({
-  id: randomUUID(),
-  token: `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`,
-});
+/** A new token id and token: generated, or the caller's own (checked for its shape: `invalid`). */
+export function newApiToken(chosen?: string) {
+  if (chosen !== undefined && !TOKEN_SHAPE.test(chosen))
+    throw new StoreError('invalid', 'a chosen API token must be 32 to 256 printable ASCII characters');
+  return { id: randomUUID(), token: chosen ?? `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}` };
+}
 
 export const apiTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 

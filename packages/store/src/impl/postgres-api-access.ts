@@ -57,8 +57,8 @@ export function postgresApiAccess(pool: pg.Pool, now: () => number): ApiAccessMe
       return apiUserFromRow(row);
     },
 
-    async createApiToken(userId, { label = '', expiresAtMs = null } = {}) {
-      const { id, token } = newApiToken();
+    async createApiToken(userId, { label = '', expiresAtMs = null, token: chosen } = {}) {
+      const { id, token } = newApiToken(chosen);
       // One statement: the token is issued only if its user exists at that moment. (The casts type
       // parameters that a SELECT list alone leaves unknown.)
       const [row] = await rows(

@@ -67,8 +67,8 @@ export function sqliteApiAccess(db: Database.Database, now: () => number): ApiAc
       return apiUserFromRow(row);
     },
 
-    async createApiToken(userId, { label = '', expiresAtMs = null } = {}) {
-      const { id, token } = newApiToken();
+    async createApiToken(userId, { label = '', expiresAtMs = null, token: chosen } = {}) {
+      const { id, token } = newApiToken(chosen);
       const row = stmt.insertToken.get(id, label, apiTokenHash(token), now(), expiresAtMs, userId) as
         | Row
         | undefined;

@@ -219,7 +219,8 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         store.listAlerts({ shipmentId: id, limit: 1000 }),
       ]);
       const geojson = trackToGeoJson(hLegs, tracks, alerts);
-      return c.body(JSON.stringify(geojson), 200, { 'content-type': 'application/geo+json' });
+      c.header('content-type', 'application/geo+json');
+      return c.json(geojson as never, 200);
     },
   );
 }

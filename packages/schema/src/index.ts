@@ -1,4 +1,12 @@
+export {
+  ALERT_EVENTS,
+  type AlertEvent,
+  alertEventSchema,
+  alertSchema,
+  parseAlertEvent,
+} from './alert.js';
 export type { ParseOptions } from './batch-message.js';
+export { type CustodyChange, custodyChangeSchema, parseCustodyChange } from './custody-change.js';
 export {
   type AlarmEvent,
   type DeviceEvent,
@@ -43,12 +51,15 @@ export { parseTelemetry, type TelemetryMessage } from './telemetry.js';
 export {
   alertTopicForDevice,
   alertTopicForShipment,
+  CUSTODY_TOPIC_FILTER,
+  custodyTopicForShipment,
   DEVICE_ALERTS_TOPIC_FILTER,
   DEVICE_TOPIC_KINDS,
   type DeviceTopic,
   type DeviceTopicKind,
   EVENTS_TOPIC_FILTER,
   formatDeviceTopic,
+  parseCustodyTopic,
   parseDeviceTopic,
   SHIPMENT_ALERTS_TOPIC_FILTER,
   STATUS_TOPIC_FILTER,

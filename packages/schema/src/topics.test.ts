@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   alertTopicForDevice,
   alertTopicForShipment,
+  CUSTODY_TOPIC_FILTER,
+  custodyTopicForShipment,
   DEVICE_TOPIC_KINDS,
   formatDeviceTopic,
+  parseCustodyTopic,
   parseDeviceTopic,
   TELEMETRY_TOPIC_FILTER,
 } from './topics.js';
@@ -90,5 +93,29 @@ describe('alert topics', () => {
   it('refuses ids that are not one topic level', () => {
     expect(() => alertTopicForShipment('a/#')).toThrow(TypeError);
     expect(() => alertTopicForDevice('')).toThrow(TypeError);
+  });
+});
+
+describe('custody topics', () => {
+  it('names the custody topic of a shipment and reads the shipment back', () => {
+    expect(custodyTopicForShipment('SH-2026-0001')).toBe('coldchain/v1/custody/SH-2026-0001');
+    expect(parseCustodyTopic('coldchain/v1/custody/SH-2026-0001')).toBe('SH-2026-0001');
+  });
+
+  it.each([
+    ['the filter itself', CUSTODY_TOPIC_FILTER],
+    ['an empty shipment id', 'coldchain/v1/custody/'],
+    ['the reserved id "devices"', 'coldchain/v1/custody/devices'],
+    ['an extra level', 'coldchain/v1/custody/SH-1/x'],
+    ['another version', 'coldchain/v2/custody/SH-1'],
+    ['an alert topic', 'coldchain/v1/alerts/SH-1'],
+    ['a value that is not a string', 42],
+  ])('does not take %s for a custody topic', (_case, topic) => {
+    expect(parseCustodyTopic(topic)).toBeNull();
+  });
+
+  it('refuses to format a custody topic for an id that is not one topic level', () => {
+    expect(() => custodyTopicForShipment('a/b')).toThrow(/invalid shipment id/);
+    expect(() => custodyTopicForShipment('+')).toThrow(TypeError);
   });
 });

@@ -22,6 +22,8 @@ export const EVENTS_TOPIC_FILTER = `${TOPIC_PREFIX}/devices/+/events`;
 export const STATUS_TOPIC_FILTER = `${TOPIC_PREFIX}/devices/+/status`;
 export const SHIPMENT_ALERTS_TOPIC_FILTER = `${TOPIC_PREFIX}/alerts/+`;
 export const DEVICE_ALERTS_TOPIC_FILTER = `${TOPIC_PREFIX}/alerts/devices/+`;
+/** Custody changes of every shipment: the api tells the ingest, which re-evaluates the shipment's legs. */
+export const CUSTODY_TOPIC_FILTER = `${TOPIC_PREFIX}/custody/+`;
 
 /** `coldchain/v1/devices/{deviceId}/{kind}`. Throws on an invalid id: it would publish to the wrong topic. */
 export function formatDeviceTopic(deviceId: string, kind: DeviceTopicKind): string {
@@ -46,6 +48,21 @@ export function alertTopicForShipment(shipmentId: string): string {
 /** `coldchain/v1/alerts/devices/{deviceId}`. Throws on an invalid id. */
 export function alertTopicForDevice(deviceId: string): string {
   return `${TOPIC_PREFIX}/alerts/devices/${checked(deviceId, isValidDeviceId, 'device id')}`;
+}
+
+/** `coldchain/v1/custody/{shipmentId}`. Throws on an invalid id. */
+export function custodyTopicForShipment(shipmentId: string): string {
+  return `${TOPIC_PREFIX}/custody/${checked(shipmentId, isValidShipmentId, 'shipment id')}`;
+}
+
+/** The shipment a custody topic names, or null for any other topic. Never throws. */
+export function parseCustodyTopic(topic: unknown): string | null {
+  if (typeof topic !== 'string') return null;
+  const levels = topic.split('/');
+  if (levels.length !== 4) return null;
+  const [root, version, custody, shipmentId] = levels;
+  if (`${root}/${version}` !== TOPIC_PREFIX || custody !== 'custody') return null;
+  return isValidShipmentId(shipmentId) ? shipmentId : null;
 }
 
 function checked(id: string, isValid: (id: unknown) => id is string, what: string): string {

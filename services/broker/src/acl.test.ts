@@ -22,6 +22,12 @@ describe('topic ACL', () => {
     [ingest, 'coldchain/v1/devices/truck-1/telemetry', false],
     [api, 'coldchain/v1/devices/truck-1/commands', true],
     [api, 'coldchain/v1/alerts/SHP-1', false],
+    [api, 'coldchain/v1/custody/SHP-1', true],
+    [api, 'coldchain/v1/custody/devices', false],
+    [api, 'coldchain/v1/custody/', false],
+    [api, 'coldchain/v1/custody/SHP-1/x', false],
+    [ingest, 'coldchain/v1/custody/SHP-1', false],
+    [truck, 'coldchain/v1/custody/SHP-1', false],
   ] as const)('%o publishing to %s: %s', (who, topic, allowed) => {
     expect(canPublish(who, topic).allowed).toBe(allowed);
   });
@@ -37,6 +43,10 @@ describe('topic ACL', () => {
     [api, 'coldchain/v1/devices/truck-1/telemetry', false],
     [api, 'coldchain/v1/alerts/#', true],
     [api, 'coldchain/v1/devices/+/telemetry', false],
+    [ingest, 'coldchain/v1/custody/+', true],
+    [ingest, 'coldchain/v1/custody/#', false],
+    [api, 'coldchain/v1/custody/+', false],
+    [truck, 'coldchain/v1/custody/+', false],
   ] as const)('%o subscribing to %s: %s', (who, filter, allowed) => {
     expect(canSubscribe(who, filter).allowed).toBe(allowed);
   });
@@ -64,14 +74,20 @@ describe('topic ACL', () => {
     'events',
     'status',
     'commands',
+    'custody',
     '$SYS',
     'coldchain',
     'broker',
     '',
   );
   const levels = fc.array(level, { minLength: 1, maxLength: 6 });
+  /** Topics under our own prefix, where the rules differ by a level: random levels seldom get there. */
+  const ourTopic = fc
+    .tuple(fc.constantFrom('devices', 'alerts', 'custody'), fc.array(level, { maxLength: 3 }))
+    .map(([kind, rest]) => ['coldchain', 'v1', kind, ...rest].join('/'));
   const topicArb = fc.oneof(
     levels.map((l) => l.join('/')),
+    ourTopic,
     fc.constant(BROKER_STATS_TOPIC),
   );
   const filterArb = fc.oneof(
@@ -97,6 +113,7 @@ describe('topic ACL', () => {
             'coldchain/v1/devices/#',
             'coldchain/v1/alerts/#',
             'coldchain/v1/devices/+/status',
+            'coldchain/v1/custody/+',
             BROKER_STATS_TOPIC,
             topic,
           ].filter((f) => canSubscribe(who, f).allowed && matches(f, topic));
@@ -117,6 +134,12 @@ describe('topic ACL', () => {
     [api, 'coldchain/v1/alerts/devices/truck-1', true],
     [api, 'coldchain/v1/devices/truck-1/telemetry', false],
     [api, '$SYS/other-broker/heartbeat', false],
+    [ingest, 'coldchain/v1/custody/SHP-1', true],
+    // `+` matches an empty level too (MQTT 3.1.1 §4.7.1.3).
+    [ingest, 'coldchain/v1/custody/', true],
+    [ingest, 'coldchain/v1/custody/SHP-1/x', false],
+    [api, 'coldchain/v1/custody/SHP-1', false],
+    [truck, 'coldchain/v1/custody/SHP-1', false],
   ] as const)('%o receiving %s: %s', (who, topic, allowed) => {
     expect(canReceive(who, topic)).toBe(allowed);
   });

@@ -1,12 +1,21 @@
-import { type DeviceTopicKind, parseDeviceTopic, STATUS_TOPIC_FILTER, TOPIC_PREFIX } from '@coldchain/schema';
+import {
+  CUSTODY_TOPIC_FILTER,
+  type DeviceTopicKind,
+  parseCustodyTopic,
+  parseDeviceTopic,
+  STATUS_TOPIC_FILTER,
+  TOPIC_PREFIX,
+} from '@coldchain/schema';
 import type { Principal } from '@coldchain/store';
 
 /**
  * Topic access rules. Secure by default: anything not allowed here is refused.
  * - A device publishes only under its own `coldchain/v1/devices/{id}/` (telemetry, events, status)
  *   and subscribes only to its own `commands` topic.
- * - The ingest account subscribes to every device topic and alone publishes alerts.
- * - The api account reads device status, alerts and broker statistics, and writes device commands.
+ * - The ingest account subscribes to every device topic and to custody changes, and alone
+ *   publishes alerts.
+ * - The api account reads device status, alerts and broker statistics, and writes device commands
+ *   and custody changes (`coldchain/v1/custody/{shipmentId}`, which the ingest re-evaluates).
  */
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 /** A publish decision; for a device's own topic it also says which kind of topic it is. */
@@ -20,6 +29,8 @@ const ALERTS_PREFIX = `${ALERTS_ROOT}/`;
 const DEVICES_ROOT = `${TOPIC_PREFIX}/devices`;
 /** What `coldchain/v1/devices/+/status` matches: any one level, even an empty one. */
 const ANY_STATUS = new RegExp(`^${TOPIC_PREFIX}/devices/[^/]*/status$`);
+/** What `coldchain/v1/custody/+` matches: any one level, even an empty one. */
+const ANY_CUSTODY = new RegExp(`^${TOPIC_PREFIX}/custody/[^/]*$`);
 export const BROKER_STATS_TOPIC = '$SYS/coldchain/broker/stats';
 
 /** Filters the ingest account may subscribe to. */
@@ -28,6 +39,7 @@ const INGEST_FILTERS = new Set([
   `${TOPIC_PREFIX}/devices/+/events`,
   STATUS_TOPIC_FILTER,
   `${TOPIC_PREFIX}/devices/#`,
+  CUSTODY_TOPIC_FILTER,
   BROKER_STATS_TOPIC,
 ]);
 const API_FILTERS = new Set([
@@ -54,8 +66,8 @@ export function canPublish(who: Principal, topic: string): PublishDecision {
   if (who.role === 'ingest') {
     return topic.startsWith(ALERTS_PREFIX) ? ALLOW : deny('the ingest account publishes alerts only');
   }
-  const parsed = parseDeviceTopic(topic);
-  return parsed?.kind === 'commands' ? ALLOW : deny('the api account publishes device commands only');
+  if (parseDeviceTopic(topic)?.kind === 'commands' || parseCustodyTopic(topic) !== null) return ALLOW;
+  return deny('the api account publishes device commands and custody changes only');
 }
 
 export function canSubscribe(who: Principal, filter: string): Decision {
@@ -76,8 +88,10 @@ export function canSubscribe(who: Principal, filter: string): Decision {
 export function canReceive(who: Principal, topic: string): boolean {
   if (who.kind === 'device') return topic === `${TOPIC_PREFIX}/devices/${who.deviceId}/commands`;
   if (topic === BROKER_STATS_TOPIC) return true;
-  // `coldchain/v1/devices/#`: the level itself and everything below it (MQTT 3.1.1 §4.7.1.2).
-  if (who.role === 'ingest') return topic === DEVICES_ROOT || topic.startsWith(`${DEVICES_ROOT}/`);
+  // `coldchain/v1/devices/#`: the level itself and everything below it (MQTT 3.1.1 §4.7.1.2);
+  // and `coldchain/v1/custody/+`.
+  if (who.role === 'ingest')
+    return topic === DEVICES_ROOT || topic.startsWith(`${DEVICES_ROOT}/`) || ANY_CUSTODY.test(topic);
   // `coldchain/v1/alerts/#` and `coldchain/v1/devices/+/status`.
   return topic === ALERTS_ROOT || topic.startsWith(ALERTS_PREFIX) || ANY_STATUS.test(topic);
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Reading as EngineReading, parseProfiles } from '@coldchain/coldchain';
 import type { Reading } from '@coldchain/schema';
-import { createSqliteStore } from '@coldchain/store';
+import { type Alert, createSqliteStore } from '@coldchain/store';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type BreachMonitorDeps, createBreachMonitor, toEngineReading } from './breach-monitor.js';
@@ -177,6 +177,162 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     send('cab-3', [at(5, -20)]);
     await monitor.idle();
     expect(legReads).toBe(2);
+    await store.close();
+  });
+});
+
+describe('the breach monitor evaluates a shipment again when its custody changes', () => {
+  /** Sink events as `[change, holder, status, startMs]`. */
+  const recorder = () => {
+    const events: Array<[string, string | null, string, number]> = [];
+    const sink = (alert: Alert, change: 'created' | 'updated') =>
+      events.push([change, alert.holder, alert.status, alert.startMs]);
+    return { events, sink };
+  };
+  const handover = (shipmentId: string, deviceId: string, holder: string, fromMs: number) => ({
+    shipmentId,
+    deviceId,
+    holder,
+    fromMs,
+    toMs: null,
+    handedOverBy: 'Haiyun Logistics',
+    handoverTempC: -20,
+  });
+
+  it("raises a late handover's excursion with the new holder, and withdraws the alert of the leg it shortened", async () => {
+    const t0 = Date.UTC(2026, 10, 4, 0, 0, 0);
+    const { events, sink } = recorder();
+    const { clock, store, monitor, send, frozenShipment, at } = harness(t0, { sinks: [sink] });
+    await frozenShipment('S4', 'truck-4', 'Haiyun Logistics');
+    clock.ms = t0 + 60 * MIN;
+    // A thaw at minute 45, raised on the truck's leg.
+    send(
+      'truck-4',
+      Array.from({ length: 60 }, (_, i) => at(i, i === 45 ? -10 : -20)),
+    );
+    await monitor.idle();
+    expect(events).toEqual([['created', 'Haiyun Logistics', 'open', t0 + 45 * MIN]]);
+
+    // Recorded only now: the cold store took over at minute 10 (its settle period ends at minute 40).
+    await store.addCustodyLeg(handover('S4', 'truck-4', 'Dalian Cold Store', t0 + 10 * MIN));
+    await monitor.reevaluateShipment('S4');
+
+    expect(events.slice(1).sort()).toEqual(
+      [
+        ['created', 'Dalian Cold Store', 'open', t0 + 45 * MIN],
+        ['updated', 'Haiyun Logistics', 'resolved', t0 + 45 * MIN],
+      ].sort(),
+    );
+    const alerts = await store.listAlerts({ shipmentId: 'S4' });
+    expect(alerts.map((a) => [a.holder, a.status, a.detail])).toEqual([
+      ['Dalian Cold Store', 'open', null],
+      ['Haiyun Logistics', 'resolved', 'withdrawn: a custody change put it outside its leg'],
+    ]);
+
+    // Asked again, with nothing changed: nothing more to tell.
+    await monitor.reevaluateShipment('S4');
+    expect(events).toHaveLength(3);
+    // The device's legs are read again: what comes next is the cold store's.
+    send('truck-4', [at(60, -20), at(61, -10)]);
+    await monitor.idle();
+    expect(events.slice(3)).toEqual([['created', 'Dalian Cold Store', 'open', t0 + 61 * MIN]]);
+    await store.close();
+  });
+
+  it('keeps the readings it holds that InfluxDB has not been written yet', async () => {
+    const t0 = Date.UTC(2026, 10, 5, 0, 0, 0);
+    const { events, sink } = recorder();
+    const { clock, store, monitor, send, frozenShipment, at } = harness(t0, { sinks: [sink] });
+    await frozenShipment('S5', 'truck-5', 'Haiyun Logistics');
+    clock.ms = t0 + 45 * MIN;
+    send(
+      'truck-5',
+      Array.from({ length: 45 }, (_, i) => at(i, -20)),
+    );
+    await monitor.idle();
+    // Accepted, still on its way to InfluxDB: the history source does not have it.
+    clock.ms = t0 + 60 * MIN;
+    const late = Array.from({ length: 15 }, (_, i) => at(45 + i, i === 0 ? -10 : -20));
+    monitor.accept({ deviceId: 'truck-5', arrivedAtMs: clock.ms, readings: late, events: [] });
+    await monitor.idle();
+    expect(events).toHaveLength(1);
+
+    await store.addCustodyLeg(handover('S5', 'truck-5', 'Dalian Cold Store', t0 + 10 * MIN));
+    await monitor.reevaluateShipment('S5');
+    // The thaw, not a data gap after minute 44, where InfluxDB's readings end.
+    expect(events.slice(1).sort()).toEqual(
+      [
+        ['created', 'Dalian Cold Store', 'open', t0 + 45 * MIN],
+        ['updated', 'Haiyun Logistics', 'resolved', t0 + 45 * MIN],
+      ].sort(),
+    );
+    await store.close();
+  });
+
+  it('raises the excursions of a first leg recorded after its readings arrived', async () => {
+    const t0 = Date.UTC(2026, 10, 6, 0, 0, 0);
+    const { events, sink } = recorder();
+    const { clock, store, monitor, send, at } = harness(t0, { sinks: [sink] });
+    await store.createShipment({
+      id: 'S6',
+      profileId: 'frozen',
+      shipper: 'Dalian Haiyun',
+      consignee: 'Shenyang',
+    });
+    clock.ms = t0 + 60 * MIN;
+    send(
+      'cab-6',
+      Array.from({ length: 60 }, (_, i) => at(i, i === 45 ? -10 : -20)),
+    );
+    await monitor.idle();
+    expect(events).toEqual([]);
+
+    await store.addCustodyLeg(handover('S6', 'cab-6', 'Locker operator', t0 - 30 * MIN));
+    await monitor.reevaluateShipment('S6');
+    expect(events).toEqual([['created', 'Locker operator', 'open', t0 + 45 * MIN]]);
+    await store.close();
+  });
+
+  it('withdraws nothing, and says so, when a leg cannot be read back from InfluxDB', async () => {
+    const t0 = Date.UTC(2026, 10, 7, 0, 0, 0);
+    const { events, sink } = recorder();
+    const stored: EngineReading[] = [];
+    let influxDown = false;
+    const { clock, store, monitor, frozenShipment, at } = harness(t0, {
+      sinks: [sink],
+      history: async (_deviceId, fromMs, toMs) => {
+        if (influxDown) throw new Error('InfluxDB unreachable');
+        return stored.filter((r) => r.tsMs >= fromMs && r.tsMs < toMs);
+      },
+    });
+    await frozenShipment('S7', 'truck-7', 'Haiyun Logistics');
+    clock.ms = t0 + 60 * MIN;
+    const readings = Array.from({ length: 60 }, (_, i) => at(i, i === 45 ? -10 : -20));
+    stored.push(...readings.map(toEngineReading));
+    monitor.accept({ deviceId: 'truck-7', arrivedAtMs: clock.ms, readings, events: [] });
+    await monitor.idle();
+    expect(events).toHaveLength(1);
+
+    await store.addCustodyLeg(handover('S7', 'truck-7', 'Dalian Cold Store', t0 + 10 * MIN));
+    influxDown = true;
+    await expect(monitor.reevaluateShipment('S7')).rejects.toThrow(/could not rebuild custody legs/);
+    expect(events).toHaveLength(1);
+    expect((await store.listAlerts({ shipmentId: 'S7' })).map((a) => a.status)).toEqual(['open']);
+
+    // Back: the next attempt does it.
+    influxDown = false;
+    await monitor.reevaluateShipment('S7');
+    expect(
+      events
+        .map(([change, holder]) => [change, holder])
+        .slice(1)
+        .sort(),
+    ).toEqual(
+      [
+        ['created', 'Dalian Cold Store'],
+        ['updated', 'Haiyun Logistics'],
+      ].sort(),
+    );
     await store.close();
   });
 });

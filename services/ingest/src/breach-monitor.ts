@@ -48,6 +48,13 @@ export interface BreachMonitor {
   accept(message: AcceptedMessage): void;
   /** Evaluates every open leg at the wall clock: "no data" and delays that ran out fire on time. */
   tick(): Promise<void>;
+  /**
+   * Evaluates a shipment again after its custody legs changed (a handover recorded late, after the
+   * readings it covers): every leg is rebuilt from InfluxDB as after a restart, so that excursions
+   * are raised with the holder of the leg they now fall in, and alerts of excursions that no leg
+   * holds any more are withdrawn. Rejects when a leg could not be rebuilt (nothing is withdrawn then).
+   */
+  reevaluateShipment(shipmentId: string): Promise<void>;
   /** Resolves when every queued evaluation has finished. */
   idle(): Promise<void>;
   /** Legs whose engine state is in memory. */
@@ -238,6 +245,104 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     }
   };
 
+  /** Resolves once what is queued for the leg so far has run. */
+  const queued = (legId: number): Promise<void> => queues.get(legId) ?? Promise.resolve();
+
+  async function reevaluate(shipmentId: string) {
+    const legs = await store.legsOfShipment(shipmentId);
+    if (legs.length === 0) return;
+    // The devices whose cached legs are stale: those of the shipment's legs, and any device whose
+    // cached legs include one of the shipment's (legs only ever gain an end, never change device).
+    const devices = new Set(legs.map((leg) => leg.deviceId));
+    for (const [deviceId, cached] of legCache)
+      if (cached.legs.some((leg) => leg.shipmentId === shipmentId)) devices.add(deviceId);
+    // A store read under way may predate the change: the messages waiting for it go out first.
+    await Promise.all([...devices].map((deviceId) => legLookups.get(deviceId)));
+    for (const deviceId of devices) legCache.delete(deviceId);
+
+    // Once what is queued for each leg has run, its state is let go. Its readings are kept for the
+    // rebuild: InfluxDB may not hold the newest yet (the writer batches them), and the readings of a
+    // leg that now ends sooner belong to the next leg on the same device.
+    const inMemory = new Map<string, EngineReading[]>();
+    await Promise.all(
+      legs.map((leg) => {
+        enqueue(leg.id, async () => {
+          const held = states.get(leg.id)?.state.history ?? [];
+          inMemory.set(leg.deviceId, [...(inMemory.get(leg.deviceId) ?? []), ...held]);
+          states.delete(leg.id);
+        });
+        return queued(leg.id);
+      }),
+    );
+    // Without a state, `evaluate` takes the restart path: the leg's stored history and the readings
+    // given, folded together; the alert store reports the excursions it knows unchanged.
+    await Promise.all(
+      legs.map((leg) => {
+        evaluate(leg, inMemory.get(leg.deviceId) ?? []);
+        return queued(leg.id);
+      }),
+    );
+    const failed = legs.filter((leg) => !states.has(leg.id));
+    if (failed.length > 0)
+      throw new Error(
+        `could not rebuild custody legs ${failed.map((leg) => leg.id).join(', ')} of shipment ${shipmentId}`,
+      );
+
+    // What each rebuilt leg holds now; an alert of the shipment outside that was raised for a leg's
+    // old boundaries, and goes the way of a superseded one.
+    const standing = new Set(
+      legs.flatMap((leg) =>
+        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) => alertKey(leg, excursion)),
+      ),
+    );
+    for (const alert of await unresolvedAlertsOf(shipmentId))
+      if (!standing.has(alert.key))
+        await withdraw(alert, 'withdrawn: a custody change put it outside its leg');
+  }
+
+  async function unresolvedAlertsOf(shipmentId: string): Promise<Alert[]> {
+    const pageSize = 200;
+    const found: Alert[] = [];
+    for (const status of ['open', 'acknowledged'] as const) {
+      for (let beforeId: number | undefined; ; ) {
+        const page = await store.listAlerts({
+          shipmentId,
+          status,
+          limit: pageSize,
+          ...(beforeId === undefined ? {} : { beforeId }),
+        });
+        found.push(...page);
+        const last = page.at(-1);
+        if (page.length < pageSize || !last) break;
+        beforeId = last.id;
+      }
+    }
+    return found;
+  }
+
+  async function withdraw(alert: Alert, detail: string) {
+    const { key, rule, severity, shipmentId, deviceId, holder, startMs, endMs, limit, peakValue, peakTsMs } =
+      alert;
+    await store.upsertAlert({
+      key,
+      rule,
+      severity,
+      shipmentId,
+      deviceId,
+      holder,
+      startMs,
+      endMs,
+      limit,
+      peakValue,
+      peakTsMs,
+      detail,
+    });
+    const resolved = await resolveUnlessResolved(alert.id, detail);
+    if (!resolved) return;
+    log.info({ alertId: alert.id, key, shipmentId, deviceId }, 'alert withdrawn');
+    for (const sink of deps.sinks) sink(resolved, 'updated');
+  }
+
   return {
     accept({ deviceId, readings }) {
       if (readings.length === 0) return;
@@ -259,6 +364,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
           states.delete(legId);
       }
     },
+    reevaluateShipment: reevaluate,
     legsInMemory: () => states.size,
     async idle() {
       while (queues.size > 0 || legLookups.size > 0)

@@ -1,10 +1,13 @@
 import type { Journal } from '@coldchain/influx';
 import { eventToLine, readingFields, telemetryLine } from '@coldchain/influx';
 import {
+  CUSTODY_TOPIC_FILTER,
   type DeviceEvent,
   EVENTS_TOPIC_FILTER,
   MAX_PROBLEMS,
   type Problem,
+  parseCustodyChange,
+  parseCustodyTopic,
   parseDeviceTopic,
   parseEvents,
   parseTelemetry,
@@ -38,6 +41,11 @@ export interface IngestDeps {
    * the accepted readings only, never one that conflicts with history.
    */
   onAccepted?: (message: AcceptedMessage) => void;
+  /**
+   * Called for each valid custody change (`coldchain/v1/custody/{shipmentId}`, from the api): the
+   * breach engine evaluates the shipment again. Without it the ingest does not subscribe to them.
+   */
+  onCustodyChange?: (shipmentId: string) => void;
 }
 
 export interface Ingest {
@@ -171,6 +179,20 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   };
 
+  /**
+   * Acknowledged as soon as it is handed over, not when the re-evaluation ends: PUBACKs go out in
+   * order (MQTT 3.1.1 §4.6), and reading a shipment's legs back from InfluxDB would hold every
+   * device message behind it. A bad one is logged and dropped: it is no device's dead letter.
+   */
+  const takeCustodyChange = (shipmentId: string, payload: Buffer) => {
+    const parsed = parseCustodyChange(payload, shipmentId);
+    if (!parsed.ok) {
+      log.warn({ shipmentId, problems: describe(parsed.problems) }, 'invalid custody change dropped');
+      return;
+    }
+    deps.onCustodyChange?.(shipmentId);
+  };
+
   async function handle(topic: string, payload: Buffer): Promise<Outcome> {
     const arrivedAtMs = now();
     metrics.received++;
@@ -288,6 +310,11 @@ export function createIngest(deps: IngestDeps): Ingest {
         const take = (packet: IPublishPacket): Promise<void> => {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+          const custodyOf = parseCustodyTopic(topic);
+          if (custodyOf !== null) {
+            takeCustodyChange(custodyOf, payload);
+            return Promise.resolve();
+          }
           // A dead letter is counted before the message is acknowledged (acknowledgements are
           // pipelined, so waiting for it holds no other message back).
           return handle(topic, payload).then(async (outcome) => {
@@ -383,7 +410,11 @@ export function createIngest(deps: IngestDeps): Ingest {
         c.on('connect', (connack) => {
           log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
           c.subscribe(
-            { [TELEMETRY_TOPIC_FILTER]: { qos: 1 }, [EVENTS_TOPIC_FILTER]: { qos: 1 } },
+            {
+              [TELEMETRY_TOPIC_FILTER]: { qos: 1 },
+              [EVENTS_TOPIC_FILTER]: { qos: 1 },
+              ...(deps.onCustodyChange ? { [CUSTODY_TOPIC_FILTER]: { qos: 1 as const } } : {}),
+            },
             (err, granted) => {
               if (err || granted?.some((g) => g.qos === 128)) {
                 const error = err ?? new Error('subscription refused by the broker');

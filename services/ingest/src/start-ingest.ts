@@ -169,6 +169,14 @@ export async function startIngest(
       breaches.accept(m);
       deps.onAccepted?.(m);
     },
+    onCustodyChange: (shipmentId) => {
+      log.info({ shipmentId }, 'custody changed: evaluating the shipment again');
+      breaches
+        .reevaluateShipment(shipmentId)
+        .catch((err: unknown) =>
+          log.error({ err, shipmentId }, 'evaluating a shipment after a custody change failed'),
+        );
+    },
   });
   await ingest.start();
   // "No data" and delays that run out fire on time, not only when the next reading comes.

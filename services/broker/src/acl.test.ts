@@ -21,7 +21,7 @@ describe('topic ACL', () => {
     [ingest, 'coldchain/v1/alerts/devices/truck-1', true],
     [ingest, 'coldchain/v1/devices/truck-1/telemetry', false],
     [api, 'coldchain/v1/devices/truck-1/commands', true],
-    [api, 'coldchain/v1/alerts/SHP-1', false],
+    [api, 'coldchain/v1/alerts/SHP-1', true],
     [api, 'coldchain/v1/custody/SHP-1', true],
     [api, 'coldchain/v1/custody/devices', false],
     [api, 'coldchain/v1/custody/', false],

@@ -66,8 +66,15 @@ export function canPublish(who: Principal, topic: string): PublishDecision {
   if (who.role === 'ingest') {
     return topic.startsWith(ALERTS_PREFIX) ? ALLOW : deny('the ingest account publishes alerts only');
   }
-  if (parseDeviceTopic(topic)?.kind === 'commands' || parseCustodyTopic(topic) !== null) return ALLOW;
-  return deny('the api account publishes device commands and custody changes only');
+  // Operators' changes to alerts (acknowledged, resolved, assigned) go out on the alert topics, so
+  // that every api replica's stream carries them like the ingest's changes.
+  if (
+    parseDeviceTopic(topic)?.kind === 'commands' ||
+    parseCustodyTopic(topic) !== null ||
+    topic.startsWith(ALERTS_PREFIX)
+  )
+    return ALLOW;
+  return deny('the api account publishes device commands, custody changes and alert changes only');
 }
 
 export function canSubscribe(who: Principal, filter: string): Decision {

@@ -1,5 +1,7 @@
 import {
   type AlertEvent,
+  alertTopicForDevice,
+  alertTopicForShipment,
   type CustodyChange,
   custodyTopicForShipment,
   type DeviceStatus,
@@ -9,6 +11,7 @@ import {
   STATUS_TOPIC_FILTER,
   TOPIC_PREFIX,
 } from '@coldchain/schema';
+import type { Alert } from '@coldchain/store';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 
@@ -51,6 +54,8 @@ export interface AlertFeed {
   connected(): boolean;
   /** Tells the ingest that a shipment's custody legs changed (QoS 1); resolves on the broker's PUBACK. */
   publishCustodyChange(shipmentId: string): Promise<void>;
+  /** Publishes an operator's change to an alert on its topics, as the ingest does (QoS 1). */
+  publishAlertChange(alert: Alert): Promise<void>;
   /** Safe to call twice. */
   close(): Promise<void>;
 }
@@ -170,6 +175,15 @@ export function createAlertFeed(opts: AlertFeedOptions): AlertFeed {
       if (closing) throw new Error('the alert feed is closed');
       const message: CustodyChange = { event: 'custody.changed', shipmentId };
       await client.publishAsync(custodyTopicForShipment(shipmentId), JSON.stringify(message), { qos: 1 });
+    },
+    async publishAlertChange(alert) {
+      if (closing) throw new Error('the alert feed is closed');
+      const payload = JSON.stringify({ event: 'alert.updated', alert });
+      const topics = [
+        alertTopicForDevice(alert.deviceId),
+        ...(alert.shipmentId ? [alertTopicForShipment(alert.shipmentId)] : []),
+      ];
+      await Promise.all(topics.map((topic) => client.publishAsync(topic, payload, { qos: 1 })));
     },
     close() {
       closing ??= (async () => {

@@ -243,11 +243,11 @@ describe('the HTTP API', () => {
     const csv = await (await api.call('/v1/shipments/S-HIST/history?limit=1000', { ...as('haiyun'), headers: { accept: 'text/csv' } })).text();
     const [header, ...rows] = csv.trim().split(/\r?\n/);
     const cols = (header as string).split(',');
-    const tsCol = cols.findIndex((c) => /^ts_?ms$|^tsMs$/i.test(c));
+    const tsCol = cols.indexOf('time_utc');
     const productCol = cols.findIndex((c) => /product/.test(c));
     expect(tsCol).toBeGreaterThanOrEqual(0);
     expect(productCol).toBeGreaterThanOrEqual(0);
-    expect(rows.map((r) => { const f = r.split(','); return [Number(f[tsCol]), Number(f[productCol])]; })).toEqual(
+    expect(rows.map((r) => { const f = r.split(','); return [Date.parse(f[tsCol] as string), Number(f[productCol])]; })).toEqual(
       expected.map(([ts, , v]) => [ts, v]),
     );
   });

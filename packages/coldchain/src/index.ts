@@ -1,5 +1,7 @@
+export { alertKey } from './alert-key.js';
 export type { ComplianceReason, ComplianceSummary } from './compliance.js';
 export { type Evaluation, evaluate } from './engine.js';
+export { type MeasuredReading, toEngineReading } from './engine-reading.js';
 export type { EvaluationWindow } from './evaluation-window.js';
 export type { Excursion, ExcursionRule, Peak, Severity } from './excursion.js';
 export { applyExcursionChanges, type ExcursionChange } from './excursion-changes.js';
@@ -20,6 +22,13 @@ export {
   temperatureRange,
 } from './profile.js';
 export type { Reading } from './reading.js';
+export {
+  evaluateLegs,
+  type LegCompliance,
+  type LegExcursion,
+  type LegReadings,
+  type ShipmentExcursions,
+} from './shipment-excursions.js';
 export {
   canIngest,
   createEngineState,

@@ -3,7 +3,7 @@ import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import { readingFields, TELEMETRY_MEASUREMENT } from './line-protocol.js';
 import type { InfluxConnection } from './local-server.js';
 
-const queryApi = (connection: InfluxConnection): QueryApi =>
+export const queryApi = (connection: InfluxConnection): QueryApi =>
   new InfluxDB({ url: connection.url, token: connection.token, timeout: 60_000 }).getQueryApi(connection.org);
 
 /**
@@ -26,7 +26,7 @@ function pivotedPoints(
 }
 
 /** A stored point as the wire schema's `Reading` (fields as `readingToLine` wrote them). */
-function readingFromRow(row: Record<string, unknown>): Reading {
+export function readingFromRow(row: Record<string, unknown>): Reading {
   const temp: Record<string, number> = {};
   for (const [k, v] of Object.entries(row))
     if (k.startsWith('temp_') && typeof v === 'number') temp[k.slice(5)] = v;

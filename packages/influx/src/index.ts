@@ -9,6 +9,15 @@ export {
   type WriterEvents,
 } from './durable-writer.js';
 export { newestStoredReadingMs, readDeviceHistory, readStoredFieldSets } from './history-query.js';
+export { HistoryQueryError, type HistoryQueryErrorCode } from './history-query-error.js';
+export {
+  type Every,
+  MAX_HISTORY_WINDOWS,
+  parseEvery,
+  planWindows,
+  type WindowBounds,
+  type WindowPlan,
+} from './history-windows.js';
 export { type Journal, type JournalOptions, type JournalStats, openJournal } from './journal.js';
 export {
   EVENTS_MEASUREMENT,
@@ -35,3 +44,21 @@ export {
   startLocalInflux,
 } from './local-server.js';
 export { createInfluxProbe, type InfluxProbeOptions, type ProbeResult } from './influx-health.js';
+export {
+  type HistoryLeg,
+  type HistoryPoint,
+  type HistoryWindow,
+  type LatestReading,
+  type LegTrack,
+  legPointsHistoryFlux,
+  type PointsPage,
+  type PointsQuery,
+  readLatestReadings,
+  readLegPoints,
+  readLegTrack,
+  readLegWindows,
+  type SensorStats,
+  type WindowsQuery,
+  windowedHistoryFlux,
+} from './shipment-history.js';
+export { isTimeZone, localIsoTime, zoneOffsetMs } from './zoned-time.js';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Reading as EngineReading, parseProfiles } from '@coldchain/coldchain';
+import { type Reading as EngineReading, parseProfiles, toEngineReading } from '@coldchain/coldchain';
 import type { Reading } from '@coldchain/schema';
 import { type Alert, createSqliteStore } from '@coldchain/store';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type BreachMonitorDeps, createBreachMonitor, toEngineReading } from './breach-monitor.js';
+import { type BreachMonitorDeps, createBreachMonitor } from './breach-monitor.js';
 
 const MIN = 60_000;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -1,4 +1,5 @@
 import {
+  alertKey,
   canIngest,
   createEngineState,
   type Reading as EngineReading,
@@ -7,6 +8,7 @@ import {
   type ExcursionChange,
   ingest as foldIn,
   type Profile,
+  toEngineReading,
   trimHistory,
 } from '@coldchain/coldchain';
 import { alertTopicForShipment, type Reading as WireReading } from '@coldchain/schema';
@@ -59,18 +61,6 @@ export interface BreachMonitor {
   idle(): Promise<void>;
   /** Legs whose engine state is in memory. */
   legsInMemory(): number;
-}
-
-/** The engine judges the product temperature where there is one (DESIGN.md §4), else the air. */
-export function toEngineReading(r: WireReading): EngineReading {
-  const temps = r.temp ?? {};
-  const tempC = temps.product ?? temps.air ?? Object.values(temps)[0];
-  return {
-    tsMs: r.tsMs,
-    ...(tempC === undefined ? {} : { tempC }),
-    ...(r.rh === undefined ? {} : { rh: r.rh }),
-    ...(r.door === undefined ? {} : { door: r.door }),
-  };
 }
 
 const legWindow = (leg: CustodyLeg) => ({ startMs: leg.fromMs, endMs: leg.toMs });
@@ -152,12 +142,10 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     return profile;
   }
 
-  const alertKey = (leg: CustodyLeg, e: Excursion) => `${leg.shipmentId}:${leg.id}:${e.key}`;
-
   /** Store writes of one leg run in order: its evaluations are queued one after another. */
   async function applyChanges(leg: CustodyLeg, changes: readonly ExcursionChange[]) {
     for (const { type, excursion } of changes) {
-      const key = alertKey(leg, excursion);
+      const key = alertKey(leg.shipmentId, leg.id, excursion.key);
       if (type === 'removed') {
         // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
         // shows began sooner (it is raised again under its new key). Say so and resolve it.
@@ -292,7 +280,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     // old boundaries, and goes the way of a superseded one.
     const standing = new Set(
       legs.flatMap((leg) =>
-        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) => alertKey(leg, excursion)),
+        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) => alertKey(leg.shipmentId, leg.id, excursion.key)),
       ),
     );
     for (const alert of await unresolvedAlertsOf(shipmentId))

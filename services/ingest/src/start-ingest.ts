@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseProfiles } from '@coldchain/coldchain';
+import { parseProfiles, toEngineReading } from '@coldchain/coldchain';
 import {
   createDurableWriter,
   DEFAULT_RETRY,
@@ -20,7 +20,7 @@ import { MAX_FUTURE_SKEW_MS, MAX_PAST_AGE_MS } from '@coldchain/schema';
 import { type MetadataStore, openMetadataStore, type WebhookDelivery } from '@coldchain/store';
 import type { Logger } from 'pino';
 import { mqttAlertSink, webhookAlertSink } from './alert-sinks.js';
-import { type BreachMonitor, createBreachMonitor, toEngineReading } from './breach-monitor.js';
+import { type BreachMonitor, createBreachMonitor } from './breach-monitor.js';
 import { type AcceptedMessage, createIngest, type Ingest } from './create-ingest.js';
 import type { IngestEnv } from './env.js';
 import { createHealthCheck } from './health.js';

@@ -18,8 +18,8 @@ import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
-import { pointsToCsv, windowsToCsv } from '../history/history-csv.js';
-import { trackToGeoJson } from '../history/track-geojson.js';
+import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
+import { trackGeoJson } from '../history/track-geojson.js';
 
 const tags = ['History'];
 const security = [{ bearer: [] }];
@@ -110,7 +110,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
           timeZone: q.tz,
           ...(sensors ? { sensors } : {}),
         });
-        if (wantsCsv(c, q.format)) return csvResponse(c, `${id}-history-${q.every}`, windowsToCsv(windows, q.tz));
+        if (wantsCsv(c, q.format)) return csvResponse(c, `${id}-history-${q.every}`, historyWindowsCsv(windows, { timeZone: q.tz }));
         return c.json({ shipmentId: id, fromMs, toMs, every: q.every, tz: q.tz, windows }, 200);
       }
       const afterMs = q.cursor ? decodeCursor(q.cursor, rawCursor).afterMs : undefined;
@@ -124,7 +124,11 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       const nextCursor = page.nextAfterMs === null ? null : encodeCursor({ afterMs: page.nextAfterMs });
       if (wantsCsv(c, q.format)) {
         if (nextCursor) c.header('link', `<?cursor=${nextCursor}&format=csv>; rel="next"`);
-        return csvResponse(c, `${id}-history`, pointsToCsv(page.points, q.tz));
+        return csvResponse(
+          c,
+          `${id}-history`,
+          historyPointsCsv(page.points, { timeZone: q.tz, ...(sensors ? { sensors } : {}), header: !q.cursor }),
+        );
       }
       return c.json({ shipmentId: id, fromMs, toMs, points: page.points, nextCursor }, 200);
     },
@@ -136,6 +140,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     const at = now();
     const withReadings = await Promise.all(
       legs.map(async (leg) => ({
+        shipmentId: leg.shipmentId,
         legId: leg.id,
         holder: leg.holder,
         deviceId: leg.deviceId,
@@ -218,7 +223,10 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         readLegTrack(deps.influx, hLegs),
         store.listAlerts({ shipmentId: id, limit: 1000 }),
       ]);
-      const geojson = trackToGeoJson(hLegs, tracks, alerts);
+      const geojson = trackGeoJson(
+        tracks,
+        alerts.map((a) => ({ rule: a.rule, severity: a.severity, startMs: a.startMs })),
+      );
       c.header('content-type', 'application/geo+json');
       return c.json(geojson as never, 200);
     },

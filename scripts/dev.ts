@@ -2,10 +2,10 @@
 // broker, ingest, the HTTP API and the fleet simulator. Prints where to look. Ctrl-C stops everything in order.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readApiEnv, startApi } from '@coldchain/api';
 import { readBrokerEnv, startBroker } from '@coldchain/broker';
 import { resolveSeedTime } from '@coldchain/fleet-simulator';
 import { defaultCacheDir, provideInflux } from '@coldchain/influx';
-import { readApiEnv, startApi } from '@coldchain/api';
 import { readIngestEnv, startIngest } from '@coldchain/ingest';
 import { type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { pino } from 'pino';

@@ -7,7 +7,10 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 export interface ApiProcess extends ServiceProcess {
   url: string;
   /** fetch against the api with a bearer token (the admin's unless given), JSON in and out. */
-  call(path: string, init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  call(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>;
 }
 
 /** The api as its own process on a free port, next to a pipeline's broker and store. */
@@ -37,7 +40,10 @@ export async function startApiProcess(
   const url = `http://127.0.0.1:${line.port}`;
   return Object.assign(api, {
     url,
-    call(path: string, init: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> } = {}) {
+    call(
+      path: string,
+      init: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+    ) {
       const token = init.token === undefined ? TEST_ADMIN_TOKEN : init.token;
       return fetch(`${url}${path}`, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -109,7 +115,11 @@ export function readSse(res: Response): { events: SseEvent[]; close(): void; don
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

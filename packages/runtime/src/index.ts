@@ -1,3 +1,3 @@
 export { makeDataDirPrivate } from './private-data-dir.js';
-export { type RunServiceOptions, runService } from './run-service.js';
 export { createProcessMetrics } from './process-metrics.js';
+export { type RunServiceOptions, runService } from './run-service.js';

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 /** The live side the API needs from MQTT: alert changes, device status, custody notices. */
 export interface LiveFeed {
   /** Calls `listener` once per alert change; returns the function that stops it. */
-  subscribe(listener: (event: { event: 'alert.created' | 'alert.updated'; alert: Alert }) => void): () => void;
+  subscribe(
+    listener: (event: { event: 'alert.created' | 'alert.updated'; alert: Alert }) => void,
+  ): () => void;
   deviceStatus(deviceId: string): { status: 'online' | 'offline'; sinceMs: number } | undefined;
   /**
    * Announces a change an operator made (acknowledged, resolved, assigned) on the alert topics,

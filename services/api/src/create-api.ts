@@ -1,8 +1,8 @@
 import { createInfluxProbe } from '@coldchain/influx';
 import { createProcessMetrics } from '@coldchain/runtime';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Registry } from 'prom-client';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { ApiDeps } from './api-deps.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { ApiError, asApiError } from './http/api-error.js';
@@ -56,7 +56,10 @@ export function createApi(deps: ApiDeps) {
     return c.json({ error: { code: 'internal', message: 'internal error', details: {} } }, 500);
   });
   app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404),
+    c.json(
+      { error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } },
+      404,
+    ),
   );
 
   // Unauthenticated: what probes, scrapers and people reading the reference need.

@@ -60,7 +60,12 @@ export function readApiEnv(env: NodeJS.ProcessEnv = process.env) {
     databaseUrl: e.COLDCHAIN_DATABASE_URL,
     http: { host: e.API_HOST, port: e.API_PORT },
     adminToken: e.COLDCHAIN_ADMIN_TOKEN,
-    mqtt: { url: e.MQTT_URL, username: e.API_MQTT_USERNAME, password: e.API_MQTT_PASSWORD, clientId: e.API_CLIENT_ID },
+    mqtt: {
+      url: e.MQTT_URL,
+      username: e.API_MQTT_USERNAME,
+      password: e.API_MQTT_PASSWORD,
+      clientId: e.API_CLIENT_ID,
+    },
     influx: { url: e.INFLUX_URL, token: e.INFLUX_TOKEN, org: e.INFLUX_ORG, bucket: e.INFLUX_BUCKET },
     profilesFile: e.COLDCHAIN_PROFILES_FILE,
     authFailuresPerMin: e.API_AUTH_FAILURES_PER_MIN,

@@ -280,7 +280,9 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     // old boundaries, and goes the way of a superseded one.
     const standing = new Set(
       legs.flatMap((leg) =>
-        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) => alertKey(leg.shipmentId, leg.id, excursion.key)),
+        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) =>
+          alertKey(leg.shipmentId, leg.id, excursion.key),
+        ),
       ),
     );
     for (const alert of await unresolvedAlertsOf(shipmentId))

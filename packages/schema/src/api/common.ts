@@ -19,7 +19,9 @@ export const API_ERROR_CODES = [
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, 400 | 401 | 403 | 404 | 406 | 409 | 429 | 500 | 503>> = {
+export const API_ERROR_STATUS: Readonly<
+  Record<ApiErrorCode, 400 | 401 | 403 | 404 | 406 | 409 | 429 | 500 | 503>
+> = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -16,7 +16,10 @@ export const deviceSchema = z
 
 export const deviceStateSchema = deviceSchema
   .extend({
-    online: z.boolean().nullable().meta({ description: 'From the broker’s retained status; null: never seen' }),
+    online: z
+      .boolean()
+      .nullable()
+      .meta({ description: 'From the broker’s retained status; null: never seen' }),
     statusSinceMs: z.number().int().nullable(),
     lastSeenMs: z.number().int().nullable().meta({ description: 'Event time of its newest stored reading' }),
     lastReading: z
@@ -74,5 +77,3 @@ export const deadLetterListSchema = z
     countsByReason: z.record(z.string(), z.number().int()),
   })
   .meta({ id: 'DeadLetters' });
-
-

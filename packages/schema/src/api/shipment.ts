@@ -102,7 +102,7 @@ export const custodyLegSchema = z
   .meta({
     id: 'CustodyLeg',
     description:
-      'One custodian\'s stretch (GB/T 40956-2021 handover): the device that measured it, the holder, [fromMs, toMs)',
+      "One custodian's stretch (GB/T 40956-2021 handover): the device that measured it, the holder, [fromMs, toMs)",
   });
 
 const handoverTempSchema = z.number().min(-100).max(100);

@@ -3,7 +3,9 @@ import { instantSchema, partyNameSchema } from './common.js';
 
 export const API_ROLE_VALUES = ['admin', 'operator', 'shipper'] as const;
 
-const userIdSchema = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'a user id of 1 to 64 letters, digits or _.@-');
+const userIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'a user id of 1 to 64 letters, digits or _.@-');
 
 export const apiUserSchema = z
   .object({
@@ -59,6 +61,4 @@ export const issuedTokenSchema = z
 export const userIdParamSchema = z.object({ id: userIdSchema });
 export const tokenIdParamSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
-export const whoAmISchema = z
-  .object({ user: apiUserSchema })
-  .meta({ id: 'WhoAmI' });
+export const whoAmISchema = z.object({ user: apiUserSchema }).meta({ id: 'WhoAmI' });

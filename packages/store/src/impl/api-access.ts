@@ -36,7 +36,10 @@ const TOKEN_SHAPE = /^[\x21-\x7e]{32,256}$/;
 export function newApiToken(chosen?: string) {
   if (chosen !== undefined && !TOKEN_SHAPE.test(chosen))
     throw new StoreError('invalid', 'a chosen API token must be 32 to 256 printable ASCII characters');
-  return { id: randomUUID(), token: chosen ?? `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}` };
+  return {
+    id: randomUUID(),
+    token: chosen ?? `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`,
+  };
 }
 
 export const apiTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');

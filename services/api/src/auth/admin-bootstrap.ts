@@ -14,14 +14,24 @@ export async function ensureAdminToken(
 ): Promise<{ generated?: string }> {
   let admin = await store.getApiUser(ADMIN_USER_ID);
   if (configured !== undefined) {
-    admin ??= await store.createApiUser({ id: ADMIN_USER_ID, name: 'Administrator', role: 'admin', shipper: null });
+    admin ??= await store.createApiUser({
+      id: ADMIN_USER_ID,
+      name: 'Administrator',
+      role: 'admin',
+      shipper: null,
+    });
     if (!(await store.verifyApiToken(configured, nowMs)))
       await store.createApiToken(admin.id, { label: 'COLDCHAIN_ADMIN_TOKEN', token: configured });
     return {};
   }
   if (admin) return {};
   if ((await store.listApiUsers()).some((u) => u.role === 'admin' && !u.disabled)) return {};
-  admin = await store.createApiUser({ id: ADMIN_USER_ID, name: 'Administrator', role: 'admin', shipper: null });
+  admin = await store.createApiUser({
+    id: ADMIN_USER_ID,
+    name: 'Administrator',
+    role: 'admin',
+    shipper: null,
+  });
   const { token } = await store.createApiToken(admin.id, { label: 'first admin (generated)' });
   return { generated: token };
 }

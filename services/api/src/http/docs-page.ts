@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 
 /** The Swagger UI files the page needs, read once from our own dependency: no CDN, works offline. */
 const ASSETS = {
@@ -28,7 +28,7 @@ const PAGE = `<!doctype html>
 const INIT = `window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#docs', deepLinking: true, persistAuthorization: false });`;
 
 /** `/v1/docs`: a browsable reference of `/v1/openapi.json`, its assets served from our origin. */
-export function docsPage(app: Hono<any>) {
+export function docsPage<E extends Env>(app: Hono<E>) {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const files = new Map(
     Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(join(dir, name)), type }]),

@@ -1,6 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
  * Request counts and latencies by method, route pattern (`/v1/shipments/:id`, never the id

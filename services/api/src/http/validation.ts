@@ -2,7 +2,12 @@ import type { ZodError } from 'zod';
 import { ApiError } from './api-error.js';
 
 /** Hono's name of what was validated, as our paths name it (`query.from`, `body.holder`). */
-const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'param', header: 'header' };
+const TARGET_NAMES: Record<string, string> = {
+  json: 'body',
+  query: 'query',
+  param: 'param',
+  header: 'header',
+};
 
 /** A failed zod validation as our 400: every issue with the path of its field. */
 export function validationError(target: string, error: ZodError): ApiError {
@@ -12,9 +17,7 @@ export function validationError(target: string, error: ZodError): ApiError {
     message: i.message,
   }));
   const first = issues[0];
-  return new ApiError(
-    'validation_failed',
-    first ? `${first.path}: ${first.message}` : `invalid ${where}`,
-    { issues },
-  );
+  return new ApiError('validation_failed', first ? `${first.path}: ${first.message}` : `invalid ${where}`, {
+    issues,
+  });
 }

@@ -1,4 +1,3 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   alertAssignmentSchema,
   alertCommentListSchema,
@@ -11,6 +10,7 @@ import {
   pageSchema,
 } from '@coldchain/schema';
 import type { Alert, MetadataStore } from '@coldchain/store';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';

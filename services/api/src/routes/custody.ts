@@ -1,4 +1,3 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   custodyChainSchema,
   custodyLegSchema,
@@ -6,6 +5,7 @@ import {
   shipmentIdParamSchema,
   unloadSchema,
 } from '@coldchain/schema';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
@@ -71,7 +71,10 @@ export function custodyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         place: body.place ?? null,
         note: body.note ?? null,
       });
-      log.info({ shipmentId: id, legId: leg.id, holder: leg.holder, by: caller.user.id }, 'handover recorded');
+      log.info(
+        { shipmentId: id, legId: leg.id, holder: leg.holder, by: caller.user.id },
+        'handover recorded',
+      );
       void announce(id);
       return c.json(leg, 201);
     },
@@ -84,7 +87,8 @@ export function custodyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       tags,
       security,
       summary: 'Record the unloading',
-      description: 'Ends the open custody leg at `at`: 404 when none is open, 409 when `at` is not after its start.',
+      description:
+        'Ends the open custody leg at `at`: 404 when none is open, 409 when `at` is not after its start.',
       request: {
         params: shipmentIdParamSchema,
         body: { content: { 'application/json': { schema: unloadSchema } }, required: true },

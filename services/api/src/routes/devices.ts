@@ -1,5 +1,4 @@
 import { readLatestReadings } from '@coldchain/influx';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   deadLetterListSchema,
   deadLetterQuerySchema,
@@ -10,6 +9,7 @@ import {
   newDeviceSchema,
 } from '@coldchain/schema';
 import type { Device } from '@coldchain/store';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';

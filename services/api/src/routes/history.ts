@@ -1,6 +1,11 @@
 import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
-import { type HistoryLeg, readDeviceHistory, readLegPoints, readLegTrack, readLegWindows } from '@coldchain/influx';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import {
+  type HistoryLeg,
+  readDeviceHistory,
+  readLegPoints,
+  readLegTrack,
+  readLegWindows,
+} from '@coldchain/influx';
 import {
   excursionListSchema,
   geoJsonSchema,
@@ -10,16 +15,17 @@ import {
   windowedHistorySchema,
 } from '@coldchain/schema';
 import type { CustodyLeg, Shipment } from '@coldchain/store';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
+import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
+import { trackGeoJson } from '../history/track-geojson.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
-import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
-import { trackGeoJson } from '../history/track-geojson.js';
 
 const tags = ['History'];
 const security = [{ bearer: [] }];
@@ -110,7 +116,8 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
           timeZone: q.tz,
           ...(sensors ? { sensors } : {}),
         });
-        if (wantsCsv(c, q.format)) return csvResponse(c, `${id}-history-${q.every}`, historyWindowsCsv(windows, { timeZone: q.tz }));
+        if (wantsCsv(c, q.format))
+          return csvResponse(c, `${id}-history-${q.every}`, historyWindowsCsv(windows, { timeZone: q.tz }));
         return c.json({ shipmentId: id, fromMs, toMs, every: q.every, tz: q.tz, windows }, 200);
       }
       const afterMs = q.cursor ? decodeCursor(q.cursor, rawCursor).afterMs : undefined;
@@ -127,7 +134,11 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         return csvResponse(
           c,
           `${id}-history`,
-          historyPointsCsv(page.points, { timeZone: q.tz, ...(sensors ? { sensors } : {}), header: !q.cursor }),
+          historyPointsCsv(page.points, {
+            timeZone: q.tz,
+            ...(sensors ? { sensors } : {}),
+            header: !q.cursor,
+          }),
         );
       }
       return c.json({ shipmentId: id, fromMs, toMs, points: page.points, nextCursor }, 200);

@@ -1,4 +1,3 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   newShipmentSchema,
   shipmentIdParamSchema,
@@ -7,6 +6,7 @@ import {
   shipmentSchema,
   statusChangeSchema,
 } from '@coldchain/schema';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole, shipperScope } from '../auth/roles.js';
@@ -100,7 +100,9 @@ export function shipmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       });
       const last = items.at(-1);
       const nextCursor =
-        items.length === q.limit && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null;
+        items.length === q.limit && last
+          ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id })
+          : null;
       return c.json({ items, nextCursor }, 200);
     },
   );

@@ -1,4 +1,3 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   apiTokenSchema,
   apiUserSchema,
@@ -9,6 +8,7 @@ import {
   userIdParamSchema,
   whoAmISchema,
 } from '@coldchain/schema';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
@@ -134,9 +134,14 @@ export function userRoutes(
       tags,
       security,
       summary: 'Revoke a token',
-      description: 'Refused at once by this API process; other replicas stop trusting it within API_TOKEN_CACHE_MS.',
+      description:
+        'Refused at once by this API process; other replicas stop trusting it within API_TOKEN_CACHE_MS.',
       request: { params: tokenIdParamSchema },
-      responses: { 200: jsonResponse(apiTokenSchema, 'The revoked token'), ...commonErrors, ...notFoundError },
+      responses: {
+        200: jsonResponse(apiTokenSchema, 'The revoked token'),
+        ...commonErrors,
+        ...notFoundError,
+      },
     }),
     async (c) => {
       const caller = c.get('caller');

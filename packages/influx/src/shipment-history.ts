@@ -1,4 +1,4 @@
-import { isValidDeviceId, MAX_FUTURE_SKEW_MS, SENSOR_NAME_PATTERN } from '@coldchain/schema';
+import { isValidDeviceId, MAX_FUTURE_SKEW_MS, type Reading, SENSOR_NAME_PATTERN } from '@coldchain/schema';
 import type { FluxTableMetaData } from '@influxdata/influxdb-client';
 import { queryApi, readingFromRow } from './history-query.js';
 import { HistoryQueryError } from './history-query-error.js';
@@ -19,19 +19,13 @@ export interface HistoryLeg {
   toMs: number | null;
 }
 
-/** One stored reading within a leg, with the leg it belongs to. */
-export interface HistoryPoint {
-  tsMs: number;
+/** One stored reading within a leg (without the device's counter), with the leg it belongs to. */
+export interface HistoryPoint extends Omit<Reading, 'seq' | 'temp'> {
   legId: number;
   deviceId: string;
   holder: string;
   /** °C per temperature sensor (empty when the point has none of the requested sensors). */
   temp: Record<string, number>;
-  rh?: number;
-  door?: boolean;
-  lat?: number;
-  lon?: number;
-  battery?: number;
 }
 
 export interface PointsQuery {
@@ -116,18 +110,9 @@ export async function readLegPoints(
   legs: readonly HistoryLeg[],
   query: PointsQuery,
 ): Promise<PointsPage> {
-  if (!Number.isSafeInteger(query.limit) || query.limit < 1)
-    throw new RangeError(`limit must be a positive integer, not ${query.limit}`);
-  const fromMs = query.afterMs === undefined ? query.fromMs : Math.max(query.fromMs, query.afterMs + 1);
-  if (!(fromMs < query.toMs)) return { points: [], nextAfterMs: null };
-  const spans = legSpans(legs, fromMs, query.toMs);
-  if (spans.length === 0) return { points: [], nextAfterMs: null };
-  const flux = legPointsFlux(
-    connection.bucket,
-    spans,
-    fieldFilter(sensorFields(query.sensors), 'points'),
-    query.limit + 1,
-  );
+  const prepared = preparePoints(connection.bucket, legs, query);
+  if (prepared === null) return { points: [], nextAfterMs: null };
+  const { spans, flux } = prepared;
   const rows = await queryApi(connection).collectRows<Record<string, unknown>>(flux);
   const points: HistoryPoint[] = [];
   for (const row of rows.slice(0, query.limit)) {
@@ -180,10 +165,22 @@ export function legPointsHistoryFlux(
   legs: readonly HistoryLeg[],
   query: PointsQuery,
 ): string | null {
+  return preparePoints(bucket, legs, query)?.flux ?? null;
+}
+
+/** The legs' spans a page covers and its query; null when the page is empty before asking. */
+function preparePoints(
+  bucket: string,
+  legs: readonly HistoryLeg[],
+  query: PointsQuery,
+): { spans: LegSpan[]; flux: string } | null {
+  if (!Number.isSafeInteger(query.limit) || query.limit < 1)
+    throw new RangeError(`limit must be a positive integer, not ${query.limit}`);
   const fromMs = query.afterMs === undefined ? query.fromMs : Math.max(query.fromMs, query.afterMs + 1);
   const spans = fromMs < query.toMs ? legSpans(legs, fromMs, query.toMs) : [];
   if (spans.length === 0) return null;
-  return legPointsFlux(bucket, spans, fieldFilter(sensorFields(query.sensors), 'points'), query.limit + 1);
+  const fields = fieldFilter(sensorFields(query.sensors), 'points');
+  return { spans, flux: legPointsFlux(bucket, spans, fields, query.limit + 1) };
 }
 
 /** Each leg's positions over its whole window (an open leg up to the present). */
@@ -346,6 +343,16 @@ async function collectCells(connection: InfluxConnection, flux: string): Promise
   // Rows are read by column index: tens of thousands of cells are parsed per request.
   let meta: FluxTableMetaData | undefined;
   let fn: Aggregate = 'count';
+  // Each cell start comes once per field and aggregate: parsed once.
+  const times = new Map<string, number>();
+  const parseTime = (text: string) => {
+    let ms = times.get(text);
+    if (ms === undefined) {
+      ms = Date.parse(text);
+      times.set(text, ms);
+    }
+    return ms;
+  };
   let at = { time: 0, field: 0, value: 0 };
   return queryApi(connection).collectRows<Cell>(flux, (values, tableMeta) => {
     if (tableMeta !== meta) {
@@ -362,7 +369,7 @@ async function collectCells(connection: InfluxConnection, flux: string): Promise
     return {
       fn,
       field: values[at.field] as string,
-      tsMs: Date.parse(values[at.time] as string),
+      tsMs: parseTime(values[at.time] as string),
       value: Number(values[at.value]),
     };
   });

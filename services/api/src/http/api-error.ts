@@ -1,3 +1,4 @@
+import { HistoryQueryError } from '@coldchain/influx';
 import { API_ERROR_STATUS, type ApiErrorCode } from '@coldchain/schema';
 import { StoreError } from '@coldchain/store';
 
@@ -36,9 +37,24 @@ export function fromStoreError(err: StoreError): ApiError {
   }
 }
 
+/** Which query parameter a history query refusal is about. */
+const HISTORY_PARAM: Record<HistoryQueryError['code'], string> = {
+  invalid_every: 'query.every',
+  too_many_windows: 'query.every',
+  invalid_time_zone: 'query.tz',
+  invalid_range: 'query.to',
+  invalid_sensor: 'query.sensor',
+};
+
 /** Any thrown value as an `ApiError`, or null when it is not one we expected (a 500). */
 export function asApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof HistoryQueryError) {
+    const path = HISTORY_PARAM[err.code];
+    return new ApiError('validation_failed', `${path}: ${err.message}`, {
+      issues: [{ path, message: err.message }],
+    });
+  }
   if (err instanceof StoreError) return fromStoreError(err);
   return null;
 }

@@ -54,6 +54,18 @@ const TIME_ZONE = 'Asia/Shanghai';
 
 const ROUTES = ['downsampled history', 'raw history, one day', 'excursions', 'custody chain'] as const;
 type RouteName = (typeof ROUTES)[number];
+/** Short names of the routes for `--routes`, in the order of ROUTES. */
+const ROUTE_KEYS = ['windows', 'raw', 'excursions', 'custody'] as const;
+
+function routeList(text: string): RouteName[] {
+  const names = text.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(ROUTE_KEYS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    console.error(`--routes: unknown ${unknown.join(', ')}; choose from ${ROUTE_KEYS.join(', ')}`);
+    process.exit(2);
+  }
+  return ROUTES.filter((_, i) => names.includes(ROUTE_KEYS[i] as string));
+}
 /** One full answer (every page of it); resolves with its size (bytes over HTTP, rows or legs directly). */
 type Route = () => Promise<number>;
 
@@ -90,7 +102,7 @@ async function main() {
   const http = api ? httpRoutes(api.baseUrl, api.adminToken, shipment) : null;
 
   const results: RouteResult[] = [];
-  for (const name of ROUTES) {
+  for (const name of args.routes) {
     say(`measuring: ${name}, straight to ${name === 'custody chain' ? 'the store' : 'InfluxDB'}`);
     const directFigures = await measure(direct[name]);
     let httpFigures: Figures | null = null;
@@ -484,6 +496,7 @@ function readArgs() {
       'background-devices': { type: 'string', default: '8' },
       'raw-page': { type: 'string', default: '1000' },
       'direct-only': { type: 'boolean', default: false },
+      routes: { type: 'string', default: ROUTE_KEYS.join(',') },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -497,6 +510,7 @@ function readArgs() {
   --background-devices N  other devices recording over the same period (8)
   --raw-page N            page size of the direct raw-history queries (1000)
   --direct-only           measure InfluxDB and the store alone, even when the API is built
+  --routes LIST           which routes, comma-separated: ${ROUTE_KEYS.join(',')} (all)
   --no-build              do not run tsc -b first (the services run compiled, from dist/)`);
     process.exit(0);
   }
@@ -509,6 +523,7 @@ function readArgs() {
     backgroundDevices: int('background-devices', values['background-devices'], 0, 1000),
     rawPage: int('raw-page', values['raw-page'], 1, 1_000_000),
     directOnly: values['direct-only'],
+    routes: routeList(values.routes),
     build: !values['no-build'],
   };
 }

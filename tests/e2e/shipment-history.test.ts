@@ -1,4 +1,5 @@
 import {
+  createWindowCellCache,
   type HistoryLeg,
   type HistoryPoint,
   type HistoryWindow,
@@ -399,5 +400,92 @@ describe('latest readings of devices', () => {
       tsMs: T0 - H,
       temp: { product: -18.5 },
     });
+  });
+});
+
+/**
+ * The same windows: counts, minima and maxima exactly, means to floating-point noise (a cached day
+ * adds its cells' sums in another order than one aggregation over the whole range).
+ */
+function expectSameWindows(got: HistoryWindow[], want: HistoryWindow[]) {
+  const exact = (ws: HistoryWindow[]) =>
+    ws.map((w) => ({
+      ...w,
+      sensors: Object.fromEntries(Object.entries(w.sensors).map(([k, v]) => [k, { ...v, mean: null }])),
+    }));
+  expect(exact(got)).toEqual(exact(want));
+  for (const [i, w] of got.entries())
+    for (const [sensor, stats] of Object.entries(w.sensors)) {
+      const mean = want[i]?.sensors[sensor]?.mean;
+      if (mean == null) expect(stats.mean).toBeNull();
+      else expect(stats.mean).toBeCloseTo(mean, 9);
+    }
+}
+
+describe('windowed history from the cell cache', () => {
+  const influx = inject('influx');
+  const device = `hist-cache-${run}`;
+  const cacheLegs: HistoryLeg[] = [
+    {
+      legId: 301,
+      deviceId: device,
+      holder: 'Anshan cold room',
+      fromMs: T0 + 1 * H,
+      toMs: T0 + 30 * H + 7 * MIN,
+    },
+    {
+      legId: 302,
+      deviceId: device,
+      holder: 'Shenyang depot',
+      fromMs: T0 + 30 * H + 7 * MIN,
+      toMs: T0 + 47 * H,
+    },
+  ];
+  const range = { fromMs: T0, toMs: T0 + 48 * H };
+  const write = async (readings: Reading[]) => {
+    const writer = new InfluxDB({ url: influx.url, token: influx.token }).getWriteApi(
+      influx.org,
+      influx.bucket,
+      'ms',
+    );
+    writer.writeRecords(readings.map((r) => readingToLine(device, r)));
+    await writer.close();
+  };
+
+  beforeAll(async () => {
+    const readings: Reading[] = [];
+    // Every minute but the 30 s past each; the backlog below lands on those.
+    for (let i = 0; i < 48 * 60; i++)
+      readings.push({ tsMs: T0 + i * MIN, temp: { product: 3 + wave(i, 53, 1) }, rh: 80 + wave(i, 31, 3) });
+    await write(readings);
+  });
+
+  it('answers exactly as a fresh aggregation, and sees a backlog written into a day it holds', async () => {
+    const cache = createWindowCellCache();
+    for (const q of [
+      { ...range, every: '15m', timeZone: 'Asia/Shanghai' },
+      { ...range, every: '1d', timeZone: 'Asia/Shanghai' },
+      { ...range, every: '1h', timeZone: 'Asia/Kolkata' },
+    ]) {
+      const fresh = await readLegWindows(influx, cacheLegs, q);
+      expectSameWindows(await readLegWindows(influx, cacheLegs, q, cache), fresh);
+      // The second time, from the cache.
+      expectSameWindows(await readLegWindows(influx, cacheLegs, q, cache), fresh);
+    }
+    expect(cache.size()).toBeGreaterThan(0);
+
+    // A backlog arrives for a day the cache holds: a new maximum and a new minimum.
+    const q = { ...range, every: '15m', timeZone: 'Asia/Shanghai' };
+    await write([
+      { tsMs: T0 + 5 * H + 30_000, temp: { product: 14.5 }, rh: 99 },
+      { tsMs: T0 + 31 * H + 30_000, temp: { product: -3 } },
+    ]);
+    const fresh = await readLegWindows(influx, cacheLegs, q);
+    const cached = await readLegWindows(influx, cacheLegs, q, cache);
+    expectSameWindows(cached, fresh);
+    const at = (ms: number) => cached.find((w) => w.windowStart <= ms && ms < w.windowEnd) as HistoryWindow;
+    expect(at(T0 + 5 * H).sensors.product).toMatchObject({ count: 16, max: 14.5 });
+    expect(at(T0 + 31 * H).sensors.product).toMatchObject({ count: 16, min: -3 });
+    expect(at(T0 + 31 * H).sensors.rh?.count).toBe(15);
   });
 });

@@ -18,6 +18,7 @@ export {
   type WindowBounds,
   type WindowPlan,
 } from './history-windows.js';
+export { createInfluxProbe, type InfluxProbeOptions, type ProbeResult } from './influx-health.js';
 export { type Journal, type JournalOptions, type JournalStats, openJournal } from './journal.js';
 export {
   EVENTS_MEASUREMENT,
@@ -43,7 +44,6 @@ export {
   type StartLocalInfluxOptions,
   startLocalInflux,
 } from './local-server.js';
-export { createInfluxProbe, type InfluxProbeOptions, type ProbeResult } from './influx-health.js';
 export {
   type HistoryLeg,
   type HistoryPoint,
@@ -61,4 +61,5 @@ export {
   type WindowsQuery,
   windowedHistoryFlux,
 } from './shipment-history.js';
+export { type CachedCell, createWindowCellCache, type WindowCellCache } from './window-cell-cache.js';
 export { isTimeZone, localIsoTime, zoneOffsetMs } from './zoned-time.js';

@@ -5,6 +5,7 @@ import { HistoryQueryError } from './history-query-error.js';
 import { type Every, parseEvery, planWindows, type WindowPlan } from './history-windows.js';
 import { TELEMETRY_MEASUREMENT } from './line-protocol.js';
 import type { InfluxConnection } from './local-server.js';
+import type { CachedCell, WindowCellCache } from './window-cell-cache.js';
 
 /**
  * A shipment's history is stitched from its custody legs (DESIGN.md §3): each leg's device over that
@@ -141,10 +142,96 @@ export async function readLegWindows(
   connection: InfluxConnection,
   legs: readonly HistoryLeg[],
   query: WindowsQuery,
+  cache?: WindowCellCache,
 ): Promise<HistoryWindow[]> {
   const prepared = prepareWindows(connection.bucket, legs, query);
-  const cells = prepared.flux === null ? [] : await collectCells(connection, prepared.flux);
+  if (prepared.flux === null) return sumCells(prepared.plan, prepared.fields, []);
+  const cells = cache
+    ? await cachedCells(connection, prepared, cache)
+    : await collectCells(connection, prepared.flux);
   return sumCells(prepared.plan, prepared.fields, cells);
+}
+
+/** A leg's part inside one UTC day: the unit of the cell cache. */
+interface Chunk {
+  span: LegSpan;
+  key: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The spans cut at UTC midnights. */
+function chunksOf(prepared: PreparedWindows): Chunk[] {
+  const fieldsKey = prepared.fields?.join(',') ?? '*';
+  const grid = `${prepared.plan.baseMs}+${prepared.plan.baseOffsetMs}`;
+  const out: Chunk[] = [];
+  for (const span of prepared.spans) {
+    const stopMs = span.stopMs as number;
+    for (let a = span.startMs; a < stopMs; ) {
+      const b = Math.min(stopMs, (Math.floor(a / DAY_MS) + 1) * DAY_MS);
+      const key = `${span.leg.deviceId}|${fieldsKey}|${grid}|${a}|${b}`;
+      out.push({ span: { leg: span.leg, startMs: a, stopMs: b }, key });
+      a = b;
+    }
+  }
+  return out;
+}
+
+/**
+ * The cells of every chunk: from the cache where the chunk's stored counts are what they were when
+ * it was computed, from InfluxDB (one query for all the others) where not. See `WindowCellCache`.
+ */
+async function cachedCells(
+  connection: InfluxConnection,
+  prepared: PreparedWindows,
+  cache: WindowCellCache,
+): Promise<CachedCell[]> {
+  const chunks = chunksOf(prepared);
+  const predicate = fieldFilter(prepared.fields, 'windows');
+  // Stored values per field and chunk: daily counts of each span, stamped with the chunk's start.
+  const countsFlux = union(
+    prepared.spans.map(
+      (span) => `${source(connection.bucket, span, predicate)}
+    |> aggregateWindow(every: 1d, fn: count, createEmpty: false, timeSrc: "_start")
+    |> keep(columns: ["_time", "_field", "_value"])`,
+    ),
+  );
+  const counts = new Map<number, string[]>();
+  for (const cell of await collectCells(connection, countsFlux)) {
+    const list = counts.get(cell.tsMs) ?? [];
+    list.push(`${cell.field}:${cell.value}`);
+    counts.set(cell.tsMs, list);
+  }
+  const fingerprint = (chunk: Chunk) => (counts.get(chunk.span.startMs) ?? []).sort().join(',');
+  const cells: CachedCell[] = [];
+  const missing: Chunk[] = [];
+  for (const chunk of chunks) {
+    const hit = cache.get(chunk.key, fingerprint(chunk));
+    if (hit) for (const c of hit) cells.push(c);
+    else missing.push(chunk);
+  }
+  if (missing.length === 0) return cells;
+  const fresh = await collectCells(
+    connection,
+    windowsFlux(
+      connection.bucket,
+      prepared.plan,
+      missing.map((c) => c.span),
+      predicate,
+    ),
+  );
+  // Chunks never overlap in time (legs do not), so a cell's time says which chunk it belongs to.
+  const byChunk = new Map<Chunk, CachedCell[]>(missing.map((c) => [c, []]));
+  let k = 0;
+  for (const cell of [...fresh].sort((x, y) => x.tsMs - y.tsMs)) {
+    while (k < missing.length - 1 && cell.tsMs >= ((missing[k] as Chunk).span.stopMs as number)) k++;
+    (byChunk.get(missing[k] as Chunk) as CachedCell[]).push(cell);
+  }
+  for (const [chunk, list] of byChunk) {
+    cache.set(chunk.key, fingerprint(chunk), list);
+    for (const c of list) cells.push(c);
+  }
+  return cells;
 }
 
 /**
@@ -318,6 +405,7 @@ function windowsFlux(bucket: string, plan: WindowPlan, spans: LegSpan[], fieldPr
 
 interface PreparedWindows {
   plan: WindowPlan;
+  spans: LegSpan[];
   /** The fields asked for, or null for every temperature sensor and humidity. */
   fields: string[] | null;
   flux: string | null;
@@ -329,7 +417,7 @@ function prepareWindows(bucket: string, legs: readonly HistoryLeg[], query: Wind
   const fields = sensorFields(query.sensors);
   const spans = legSpans(legs, query.fromMs, query.toMs);
   const flux = spans.length === 0 ? null : windowsFlux(bucket, plan, spans, fieldFilter(fields, 'windows'));
-  return { plan, fields, flux };
+  return { plan, spans, fields, flux };
 }
 
 interface Cell {

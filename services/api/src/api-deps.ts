@@ -31,6 +31,8 @@ export interface ApiDeps {
   authFailuresPerMin?: number;
   /** How long a verified token is trusted without a store read. Default 5 s. */
   tokenCacheMs?: number;
+  /** Day chunks of windowed-history cells kept in memory (0: none). Default 1,000. */
+  historyCacheChunks?: number;
   /** SSE heartbeat interval. */
   heartbeatMs?: number;
 }

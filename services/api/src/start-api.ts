@@ -46,6 +46,7 @@ export async function startApi(env: ApiEnv, log: Logger) {
     log,
     authFailuresPerMin: env.authFailuresPerMin,
     tokenCacheMs: env.tokenCacheMs,
+    historyCacheChunks: env.historyCacheChunks,
   });
   const server = serve({ fetch: app.fetch, hostname: env.http.host, port: env.http.port });
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
 import {
+  createWindowCellCache,
   type HistoryLeg,
   readDeviceHistory,
   readLegPoints,
@@ -53,6 +54,9 @@ const csvResponse = (c: Context, name: string, body: string) =>
 export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
+  // Windowed histories are answered from aggregate cells kept per leg and day, each checked against
+  // the stored counts on every request (see `WindowCellCache`): only days that changed are asked again.
+  const windowCache = createWindowCellCache({ maxChunks: deps.historyCacheChunks ?? 1_000 });
 
   const load = async (c: Context<AppEnv>, id: string) => {
     const shipment = await visibleShipment(store, c.get('caller'), id);
@@ -101,13 +105,18 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       const sensors = q.sensor?.split(',');
       const hLegs = historyLegs(legs);
       if (q.every) {
-        const windows = await readLegWindows(deps.influx, hLegs, {
-          fromMs,
-          toMs,
-          every: q.every,
-          timeZone: q.tz,
-          ...(sensors ? { sensors } : {}),
-        });
+        const windows = await readLegWindows(
+          deps.influx,
+          hLegs,
+          {
+            fromMs,
+            toMs,
+            every: q.every,
+            timeZone: q.tz,
+            ...(sensors ? { sensors } : {}),
+          },
+          windowCache,
+        );
         if (wantsCsv(c, q.format))
           return csvResponse(c, `${id}-history-${q.every}`, historyWindowsCsv(windows, { timeZone: q.tz }));
         return c.json({ shipmentId: id, fromMs, toMs, every: q.every, tz: q.tz, windows }, 200);

@@ -379,6 +379,8 @@ interface Figures {
   concurrent: number[];
   /** The size of one answer, as the route reports it. */
   size: number;
+  /** The first request's latency, before any warm-up. */
+  firstMs: number;
 }
 
 interface RouteResult {
@@ -395,8 +397,10 @@ async function timed(route: Route): Promise<{ ms: number; size: number }> {
 
 /** Warm-up requests, then `--requests` one after another, then `--clients` at once, `--per-client` each. */
 async function measure(route: Route): Promise<Figures> {
-  let size = 0;
-  for (let i = 0; i < args.warmup; i++) size = (await timed(route)).size;
+  // The very first request, before anything is cached by InfluxDB or the API.
+  const first = await timed(route);
+  let size = first.size;
+  for (let i = 1; i < args.warmup; i++) size = (await timed(route)).size;
   const sequential: number[] = [];
   for (let i = 0; i < args.requests; i++) {
     const t = await timed(route);
@@ -410,7 +414,7 @@ async function measure(route: Route): Promise<Figures> {
     }),
   );
   const sort = (xs: number[]) => xs.sort((a, b) => a - b);
-  return { sequential: sort(sequential), concurrent: sort(concurrent), size };
+  return { sequential: sort(sequential), concurrent: sort(concurrent), size, firstMs: first.ms };
 }
 
 function printReport(results: RouteResult[], withApi: boolean): void {
@@ -457,6 +461,11 @@ function printReport(results: RouteResult[], withApi: boolean): void {
       r.name === 'custody chain' ? `${r.direct.size} legs` : `${r.direct.size.toLocaleString('en-US')} rows`;
     const api = r.http ? `, API ${r.http.size.toLocaleString('en-US')} bytes` : '';
     console.log(`  ${r.name}: direct ${direct}${api}`);
+  }
+  console.log('\nfirst request of each route (nothing cached yet), ms:');
+  for (const r of results) {
+    const api = r.http ? `, API ${r.http.firstMs.toFixed(1)}` : '';
+    console.log(`  ${r.name}: direct ${r.direct.firstMs.toFixed(1)}${api}`);
   }
   const downsampled = results.find((r) => r.name === 'downsampled history');
   const apiP95 = downsampled?.http ? percentile(downsampled.http.sequential, 95) : undefined;

@@ -1,17 +1,9 @@
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { influxEnv, logLevelEnv, parseServiceEnv, profilesEnv, storeEnv } from '@coldchain/runtime';
 import { z } from 'zod';
 
 const EnvSchema = z.object({
-  COLDCHAIN_DATA_DIR: z.string().default('./.data'),
-  /** Unset: SQLite in the data folder. `postgres://…`: the store shared with the other services. */
-  COLDCHAIN_DATABASE_URL: z
-    .string()
-    .regex(
-      /^postgres(ql)?:\/\//,
-      'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
-    )
-    .optional(),
+  ...storeEnv,
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** Loopback by default: expose it deliberately (behind TLS) with API_HOST=0.0.0.0. */
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -28,32 +20,22 @@ const EnvSchema = z.object({
     .string({ error: 'required: the api service account secret (provision service api api)' })
     .min(1),
   API_CLIENT_ID: z.string().min(1).default('api'),
-  INFLUX_URL: z.string().url(),
-  INFLUX_TOKEN: z.string().min(1),
-  INFLUX_ORG: z.string().min(1).default('coldchain'),
-  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
-  COLDCHAIN_PROFILES_FILE: z
-    .string()
-    .default(fileURLToPath(new URL('../../../seeds/profiles.json', import.meta.url))),
+  ...influxEnv,
+  ...profilesEnv,
   /** Failed bearer-token attempts allowed per client address per minute before 429. */
   API_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
   /** How long a verified token is trusted without asking the store again (revocation delay). */
   API_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   /** Day chunks of windowed-history aggregates kept in memory (about 1,150 cells each); 0 turns it off. */
   API_HISTORY_CACHE_CHUNKS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...logLevelEnv,
 });
 
 export type ApiEnv = ReturnType<typeof readApiEnv>;
 
 /** Reads the api's configuration; a bad value throws an error naming the variable. */
 export function readApiEnv(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid api configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseServiceEnv('api', EnvSchema, env);
   const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
   return {
     dataDir,

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { logLevelEnv, parseServiceEnv, storeEnv } from '@coldchain/runtime';
 import { MAX_PAYLOAD_BYTES } from '@coldchain/schema';
 import { z } from 'zod';
 import { CONNECTION_LIMIT_DEFAULTS as LIMITS } from './connection-limits.js';
@@ -8,15 +9,7 @@ const count = (min: number, fallback: number) => z.coerce.number().int().min(min
 
 const EnvSchema = z
   .object({
-    COLDCHAIN_DATA_DIR: z.string().default('./.data'),
-    /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
-    COLDCHAIN_DATABASE_URL: z
-      .string()
-      .regex(
-        /^postgres(ql)?:\/\//,
-        'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
-      )
-      .optional(),
+    ...storeEnv,
     MQTT_HOST: z.string().default('127.0.0.1'),
     MQTT_PORT: port.default(1883),
     MQTT_WS_PORT: port.default(8083),
@@ -53,7 +46,7 @@ const EnvSchema = z
     BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
     /** Aedes' heartbeat: a broker silent for 3 of them is taken as gone, and its wills are swept every 4. */
     BROKER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...logLevelEnv,
   })
   .refine((e) => Boolean(e.MQTT_TLS_CERT) === Boolean(e.MQTT_TLS_KEY), {
     message: 'MQTT_TLS_CERT and MQTT_TLS_KEY go together: set both or neither',
@@ -64,12 +57,7 @@ export type BrokerEnv = ReturnType<typeof readBrokerEnv>;
 
 /** Reads the broker's configuration; a bad value throws an error naming the variable. */
 export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid broker configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseServiceEnv('broker', EnvSchema, env);
   const dataDir = resolve(e.COLDCHAIN_DATA_DIR);
   return {
     dataDir,

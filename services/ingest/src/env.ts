@@ -1,27 +1,16 @@
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { influxEnv, logLevelEnv, parseServiceEnv, profilesEnv, storeEnv } from '@coldchain/runtime';
 import { z } from 'zod';
 
 const EnvSchema = z.object({
-  COLDCHAIN_DATA_DIR: z.string().default('./.data'),
-  /** Unset: SQLite in the data folder. `postgres://…`: a metadata store shared by several processes. */
-  COLDCHAIN_DATABASE_URL: z
-    .string()
-    .regex(
-      /^postgres(ql)?:\/\//,
-      'must be a postgres:// or postgresql:// URL (unset for SQLite in the data folder)',
-    )
-    .optional(),
+  ...storeEnv,
   MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883'),
   INGEST_MQTT_USERNAME: z.string().min(1).default('ingest'),
   INGEST_MQTT_PASSWORD: z
     .string({ error: 'required: the ingest service account secret (provision service ingest ingest)' })
     .min(1),
   INGEST_CLIENT_ID: z.string().min(1).default('ingest'),
-  INFLUX_URL: z.string().url(),
-  INFLUX_TOKEN: z.string().min(1),
-  INFLUX_ORG: z.string().min(1).default('coldchain'),
-  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
+  ...influxEnv,
   INGEST_BATCH_LINES: z.coerce.number().int().min(1).max(100_000).default(5000),
   INGEST_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   INGEST_JOURNAL_MAX_BYTES: z.coerce
@@ -36,9 +25,7 @@ const EnvSchema = z.object({
   INGEST_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
-  COLDCHAIN_PROFILES_FILE: z
-    .string()
-    .default(fileURLToPath(new URL('../../../seeds/profiles.json', import.meta.url))),
+  ...profilesEnv,
   BREACH_TICK_MS: z.coerce.number().int().min(100).default(5000),
   ALERT_WEBHOOK_URLS: z
     .string()
@@ -53,19 +40,14 @@ const EnvSchema = z.object({
   ALERT_WEBHOOK_SECRET: z.string().default(''),
   ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   ALERT_WEBHOOK_INITIAL_DELAY_MS: z.coerce.number().int().min(10).default(1000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...logLevelEnv,
 });
 
 export type IngestEnv = ReturnType<typeof readIngestEnv>;
 
 /** Reads the ingest's configuration; a bad value throws an error naming the variable. */
 export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid ingest configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseServiceEnv('ingest', EnvSchema, env);
   if (e.ALERT_WEBHOOK_URLS.length > 0 && e.ALERT_WEBHOOK_SECRET.length < 16) {
     throw new Error(
       'invalid ingest configuration:\n  ALERT_WEBHOOK_SECRET: at least 16 characters when ALERT_WEBHOOK_URLS is set',

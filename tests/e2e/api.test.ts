@@ -31,7 +31,10 @@ describe('the HTTP API', () => {
 
   beforeAll(async () => {
     pipeline = await startPipeline({ influx, devices: ['API-A', 'API-B', 'API-C', 'API-D'] });
-    api = await startApiProcess(pipeline, influx, { API_AUTH_FAILURES_PER_MIN: '10' });
+    api = await startApiProcess(pipeline, influx, {
+      API_AUTH_FAILURES_PER_MIN: '10',
+      API_STREAMS_PER_USER: '4',
+    });
     for (const id of ['API-A', 'API-B', 'API-C', 'API-D'])
       devices[id] = await connectDevice(pipeline.broker.url, pipeline.creds[id] as never);
     const users = [
@@ -606,6 +609,33 @@ describe('the HTTP API', () => {
       'dead letter',
     );
     expect(letter.reason).toBe('malformed_json');
+  });
+
+  it('holds a bounded number of alert streams per user, and frees one when it closes', async () => {
+    const open = () =>
+      fetch(`${api.url}/v1/alerts/stream`, { headers: { authorization: `Bearer ${tokens.berry}` } });
+    const streams = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await open();
+      expect(res.status).toBe(200);
+      streams.push(readSse(res));
+    }
+    const refused = await open();
+    expect(refused.status).toBe(429);
+    expect(((await json(refused)).error as { code: string }).code).toBe('rate_limited');
+    streams.pop()?.close();
+    const again = await eventually(
+      async () => {
+        const res = await open();
+        if (res.status === 200) return res;
+        await res.body?.cancel();
+        return undefined;
+      },
+      10_000,
+      'a freed stream',
+    );
+    streams.push(readSse(again));
+    for (const s of streams) s.close();
   });
 
   it('reports its health and its request metrics', async () => {

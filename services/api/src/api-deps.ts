@@ -33,6 +33,8 @@ export interface ApiDeps {
   tokenCacheMs?: number;
   /** Day chunks of windowed-history cells kept in memory (0: none). Default 1,000. */
   historyCacheChunks?: number;
+  /** Open alert streams one user may hold at once; more get 429. Default 20. */
+  streamsPerUser?: number;
   /** SSE heartbeat interval. */
   heartbeatMs?: number;
 }

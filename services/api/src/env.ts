@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   API_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
   /** How long a verified token is trusted without asking the store again (revocation delay). */
   API_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  /** Open alert streams (SSE) one user may hold at once. */
+  API_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Day chunks of windowed-history aggregates kept in memory (about 1,150 cells each); 0 turns it off. */
   API_HISTORY_CACHE_CHUNKS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
   ...logLevelEnv,
@@ -55,6 +57,7 @@ export function readApiEnv(env: NodeJS.ProcessEnv = process.env) {
     authFailuresPerMin: e.API_AUTH_FAILURES_PER_MIN,
     tokenCacheMs: e.API_TOKEN_CACHE_MS,
     historyCacheChunks: e.API_HISTORY_CACHE_CHUNKS,
+    streamsPerUser: e.API_STREAMS_PER_USER,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -47,6 +47,7 @@ export async function startApi(env: ApiEnv, log: Logger) {
     authFailuresPerMin: env.authFailuresPerMin,
     tokenCacheMs: env.tokenCacheMs,
     historyCacheChunks: env.historyCacheChunks,
+    streamsPerUser: env.streamsPerUser,
   });
   const server = serve({ fetch: app.fetch, hostname: env.http.host, port: env.http.port });
   await new Promise<void>((resolve, reject) => {

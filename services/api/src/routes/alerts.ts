@@ -15,7 +15,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole, shipperScope } from '../auth/roles.js';
-import { notFound } from '../http/api-error.js';
+import { ApiError, notFound } from '../http/api-error.js';
 import type { AppEnv, Caller } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
@@ -55,6 +55,8 @@ function alertVisibility(store: MetadataStore) {
 export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   const { store, log } = deps;
   const visible = alertVisibility(store);
+  const maxStreams = deps.streamsPerUser ?? 20;
+  const streamsOf = new Map<string, number>();
 
   const announce = (alert: Alert) =>
     deps.feed
@@ -84,6 +86,22 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     }),
     (c) => {
       const caller = c.get('caller');
+      // Each stream holds a socket and a listener: a bounded number per user, released when it closes.
+      const open = streamsOf.get(caller.user.id) ?? 0;
+      if (open >= maxStreams)
+        throw new ApiError('rate_limited', `at most ${maxStreams} open alert streams per user`, {
+          openStreams: open,
+        });
+      streamsOf.set(caller.user.id, open + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const n = (streamsOf.get(caller.user.id) ?? 1) - 1;
+        if (n <= 0) streamsOf.delete(caller.user.id);
+        else streamsOf.set(caller.user.id, n);
+      };
+      c.req.raw.signal.addEventListener('abort', release, { once: true });
       return streamAlerts(c, {
         feed: deps.feed,
         store,

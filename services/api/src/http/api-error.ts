@@ -23,6 +23,10 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 
+/** A 400 about one field: `path` as our issues name it (`body.deviceId`, `query.to`). */
+export const badField = (path: string, message: string) =>
+  new ApiError('validation_failed', `${path}: ${message}`, { issues: [{ path, message }] });
+
 /** A store refusal as the API says it: the store's codes are a subset of ours. */
 export function fromStoreError(err: StoreError): ApiError {
   switch (err.code) {
@@ -50,10 +54,7 @@ const HISTORY_PARAM: Record<HistoryQueryError['code'], string> = {
 export function asApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof HistoryQueryError) {
-    const path = HISTORY_PARAM[err.code];
-    return new ApiError('validation_failed', `${path}: ${err.message}`, {
-      issues: [{ path, message: err.message }],
-    });
+    return badField(HISTORY_PARAM[err.code], err.message);
   }
   if (err instanceof StoreError) return fromStoreError(err);
   return null;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ApiError } from './api-error.js';
+import { badField } from './api-error.js';
 
 /** A keyset position as an opaque `nextCursor`: base64url of its JSON. */
 export function encodeCursor(position: unknown): string {
@@ -16,9 +16,7 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ApiError('validation_failed', 'query.cursor: not a cursor this API issued', {
-      issues: [{ path: 'query.cursor', message: 'not a cursor this API issued' }],
-    });
+    throw badField('query.cursor', 'not a cursor this API issued');
   }
   return parsed.data;
 }

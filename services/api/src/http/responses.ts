@@ -20,3 +20,8 @@ export const conflictError = { 409: error('The current state does not allow this
 export function jsonResponse<T>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };
 }
+
+/** A required JSON request body, for `createRoute`. */
+export function jsonBody<T>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: true } as const;
+}

@@ -18,7 +18,7 @@ import { requireRole, shipperScope } from '../auth/roles.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import type { AppEnv, Caller } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
+import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 import { streamAlerts } from '../live/alert-stream.js';
 
 const tags = ['Alerts'];
@@ -171,7 +171,7 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
             : 'Open or acknowledged → resolved, with a note. One already resolved is 409 `alert_conflict`.',
         request: {
           params: alertIdParamSchema,
-          body: { content: { 'application/json': { schema: alertNoteSchema } }, required: true },
+          body: jsonBody(alertNoteSchema),
         },
         responses: {
           200: jsonResponse(alertSchema, 'The alert'),
@@ -206,7 +206,7 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       summary: 'Assign an alert to an operator',
       request: {
         params: alertIdParamSchema,
-        body: { content: { 'application/json': { schema: alertAssignmentSchema } }, required: true },
+        body: jsonBody(alertAssignmentSchema),
       },
       responses: { 200: jsonResponse(alertSchema, 'The alert'), ...commonErrors, ...notFoundError },
     }),
@@ -249,7 +249,7 @@ export function alertRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       description: 'Append-only: a comment carries its author and time and is never edited or deleted.',
       request: {
         params: alertIdParamSchema,
-        body: { content: { 'application/json': { schema: newCommentSchema } }, required: true },
+        body: jsonBody(newCommentSchema),
       },
       responses: { 201: jsonResponse(alertCommentSchema, 'The comment'), ...commonErrors, ...notFoundError },
     }),

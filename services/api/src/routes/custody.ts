@@ -8,9 +8,9 @@ import {
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, badField } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
-import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
+import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
 
 const tags = ['Custody'];
@@ -41,7 +41,7 @@ export function custodyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         'Hands the goods to `holder`, monitored by `deviceId`, from `at`. The open leg, if any, ends there. A handover may be recorded after the fact; one that would overlap an earlier leg is 409 `custody_overlap`.',
       request: {
         params: shipmentIdParamSchema,
-        body: { content: { 'application/json': { schema: handoverSchema } }, required: true },
+        body: jsonBody(handoverSchema),
       },
       responses: {
         201: jsonResponse(custodyLegSchema, 'The new custody leg'),
@@ -57,9 +57,7 @@ export function custodyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       const body = c.req.valid('json');
       await visibleShipment(store, caller, id);
       if (!(await store.getDevice(body.deviceId)))
-        throw new ApiError('validation_failed', `body.deviceId: unknown device ${body.deviceId}`, {
-          issues: [{ path: 'body.deviceId', message: 'no such device' }],
-        });
+        throw badField('body.deviceId', `no such device: ${body.deviceId}`);
       const leg = await store.addCustodyLeg({
         shipmentId: id,
         deviceId: body.deviceId,
@@ -91,7 +89,7 @@ export function custodyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         'Ends the open custody leg at `at`: 404 when none is open, 409 when `at` is not after its start.',
       request: {
         params: shipmentIdParamSchema,
-        body: { content: { 'application/json': { schema: unloadSchema } }, required: true },
+        body: jsonBody(unloadSchema),
       },
       responses: {
         200: jsonResponse(custodyLegSchema, 'The leg it ended'),

@@ -15,7 +15,7 @@ import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
 import { notFound } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
-import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
+import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 
 const tags = ['Devices'];
 const security = [{ bearer: [] }];
@@ -104,7 +104,7 @@ export function deviceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       security,
       summary: 'Provision a device',
       description: 'Returns its MQTT secret once: only a hash is stored.',
-      request: { body: { content: { 'application/json': { schema: newDeviceSchema } }, required: true } },
+      request: { body: jsonBody(newDeviceSchema) },
       responses: {
         201: jsonResponse(deviceSecretSchema, 'The device and its secret'),
         ...commonErrors,

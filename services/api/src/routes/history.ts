@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
 import { trackGeoJson } from '../history/track-geojson.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, badField } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
@@ -68,10 +68,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     const ends = legs.map((l) => l.toMs ?? now());
     const fromMs = from ?? (starts.length > 0 ? Math.min(...starts) : now());
     const toMs = to ?? (ends.length > 0 ? Math.max(...ends) : now());
-    if (toMs <= fromMs)
-      throw new ApiError('validation_failed', 'query.to: must be after from', {
-        issues: [{ path: 'query.to', message: 'must be after from' }],
-      });
+    if (toMs <= fromMs) throw badField('query.to', 'must be after from');
     return { fromMs, toMs };
   };
 

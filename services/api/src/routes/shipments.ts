@@ -10,10 +10,10 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole, shipperScope } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, badField } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
+import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
 
 const shipmentCursor = z.object({ createdAtMs: z.number().int(), id: z.string() });
@@ -32,7 +32,7 @@ export function shipmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       security,
       summary: 'Create a shipment',
       description: 'Admins and operators create any shipper’s; a shipper’s token creates its own.',
-      request: { body: { content: { 'application/json': { schema: newShipmentSchema } }, required: true } },
+      request: { body: jsonBody(newShipmentSchema) },
       responses: {
         201: jsonResponse(shipmentSchema, 'Created'),
         ...commonErrors,
@@ -46,14 +46,9 @@ export function shipmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       if (scope !== undefined && body.shipper !== undefined && body.shipper !== scope)
         throw new ApiError('forbidden', 'a shipper creates shipments in its own name only');
       const shipper = scope ?? body.shipper;
-      if (shipper === undefined)
-        throw new ApiError('validation_failed', 'body.shipper: required', {
-          issues: [{ path: 'body.shipper', message: 'required' }],
-        });
+      if (shipper === undefined) throw badField('body.shipper', 'required');
       if (!deps.profiles.has(body.profileId))
-        throw new ApiError('validation_failed', `body.profileId: unknown profile ${body.profileId}`, {
-          issues: [{ path: 'body.profileId', message: `one of ${[...deps.profiles.keys()].join(', ')}` }],
-        });
+        throw badField('body.profileId', `unknown profile; one of ${[...deps.profiles.keys()].join(', ')}`);
       const shipment = await store.createShipment({
         id: body.id,
         profileId: body.profileId,
@@ -131,7 +126,7 @@ export function shipmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         '`planned → in_transit → delivered → closed`, or `cancelled` from planned or in_transit. A move the current status does not allow (another caller moved it meanwhile, or a skipped step) is 409 `conflict`.',
       request: {
         params: shipmentIdParamSchema,
-        body: { content: { 'application/json': { schema: statusChangeSchema } }, required: true },
+        body: jsonBody(statusChangeSchema),
       },
       responses: {
         200: jsonResponse(shipmentSchema, 'The shipment with its new status'),

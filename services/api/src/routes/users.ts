@@ -14,7 +14,7 @@ import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
 import { notFound } from '../http/api-error.js';
 import type { AppEnv, Caller } from '../http/app-env.js';
-import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
+import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 
 const tags = ['Users and tokens'];
 const security = [{ bearer: [] }];
@@ -48,7 +48,7 @@ export function userRoutes(
       security,
       summary: 'Create a user',
       description: 'A shipper user is bound to the shipper name its shipments carry, and sees only those.',
-      request: { body: { content: { 'application/json': { schema: newApiUserSchema } }, required: true } },
+      request: { body: jsonBody(newApiUserSchema) },
       responses: { 201: jsonResponse(apiUserSchema, 'The user'), ...commonErrors, ...conflictError },
     }),
     async (c) => {

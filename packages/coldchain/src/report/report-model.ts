@@ -342,7 +342,10 @@ export interface DataGap {
   startMs: number;
   endMs: number;
   durationMs: number;
-  /** Readings the interval expected in the gap: `ceil(durationMs / interval) − 1`, at least 1 for `start`/`end`/`whole`. */
+  /**
+   * Interval slots in the gap without a reading: `ceil(durationMs / interval) − 1` (the leg's start counts as
+   * a slot that needs no reading, as the instant of a handover is), or `ceil(durationMs / interval)` for `whole`.
+   */
   missingReadings: number;
 }
 

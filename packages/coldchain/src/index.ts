@@ -22,6 +22,9 @@ export {
   temperatureRange,
 } from './profile.js';
 export type { Reading } from './reading.js';
+export { buildComplianceReport } from './report/build-report.js';
+export { canonicalReadings, readingsDigest } from './report/canonical-readings.js';
+export { CHART_MAX_POINTS } from './report/chart.js';
 export type {
   BoundaryTime,
   BudgetUse,

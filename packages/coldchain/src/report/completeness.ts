@@ -46,7 +46,8 @@ function legCompleteness(
       startMs,
       endMs,
       durationMs,
-      missingReadings: kind === 'whole' ? slots : slots - 1,
+      // The slots from a leg's start are all missing, the one holding the reading a gap starts at is not.
+      missingReadings: kind === 'whole' || kind === 'start' ? slots : slots - 1,
     });
   };
   const first = times[0];

@@ -343,8 +343,9 @@ export interface DataGap {
   endMs: number;
   durationMs: number;
   /**
-   * Interval slots in the gap without a reading: `ceil(durationMs / interval) − 1` (the leg's start counts as
-   * a slot that needs no reading, as the instant of a handover is), or `ceil(durationMs / interval)` for `whole`.
+   * Interval slots in the gap without a reading, counted as `expectedReadings` counts them (one slot per
+   * interval from the leg's start): `ceil(durationMs / interval)` for `start` and `whole`, one less for
+   * `between` and `end` (the slot of the reading the gap starts at was filled).
    */
   missingReadings: number;
 }

@@ -22,6 +22,43 @@ export {
   temperatureRange,
 } from './profile.js';
 export type { Reading } from './reading.js';
+export { buildComplianceReport } from './report/build-report.js';
+export { canonicalReadings, readingsDigest } from './report/canonical-readings.js';
+export { CHART_MAX_POINTS } from './report/chart.js';
+export type {
+  BoundaryTime,
+  BudgetUse,
+  ChartExcursion,
+  ChartHandover,
+  ChartPoint,
+  ChartSpan,
+  ComplianceReport,
+  DataCompleteness,
+  DataGap,
+  JudgedLeg,
+  JudgedStatistics,
+  LegCompleteness,
+  ReportAlert,
+  ReportAlertInput,
+  ReportChart,
+  ReportCustodyChain,
+  ReportCustodyLeg,
+  ReportEvidence,
+  ReportExcursion,
+  ReportInput,
+  ReportLegInput,
+  ReportProfile,
+  ReportShipment,
+  ReportShipmentInput,
+  ReportShipmentStatus,
+  ReportUnloading,
+  SensorStatistics,
+  TimedValue,
+  Verdict,
+  VerdictReason,
+  VerdictReasonCode,
+  VerdictStatus,
+} from './report/report-model.js';
 export {
   evaluateLegs,
   type LegCompliance,

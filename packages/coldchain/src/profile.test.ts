@@ -48,6 +48,14 @@ describe('seed profiles', () => {
     expect(temperatureRange(byId(id))).toEqual({ lowC, highC });
   });
 
+  it('records pharmaceuticals every 5 min in transport (GSP appendix), every profile within its maximum gap', () => {
+    expect(byId('pharma-2-8').recordingIntervalMs).toBe(300_000);
+    for (const profile of seeds) {
+      expect(profile.recordingIntervalMs).toBeDefined();
+      expect(profile.recordingIntervalMs!).toBeLessThanOrEqual(profile.maxGapMs);
+    }
+  });
+
   it('sets the critical limits of USP <659> and its MKT limit of 8 °C for pharmaceuticals', () => {
     const pharma = byId('pharma-2-8');
     const critical = pharma.temperature.boundaries.filter((b) => b.severity === 'critical');
@@ -115,6 +123,7 @@ describe('ProfileSchema', () => {
     ],
     ['a humidity range without limits', { ...minimal, humidity: { delayMs: 0, hysteresisPct: 1 } }],
     ['a zero maximum gap', { ...minimal, maxGapMs: 0 }],
+    ['a recording interval longer than the maximum gap', { ...minimal, recordingIntervalMs: 600_001 }],
   ])('rejects %s', (_, profile) => {
     expect(ProfileSchema.safeParse(profile).success).toBe(false);
   });

@@ -50,6 +50,12 @@ export const ProfileSchema = z
     cumulativeBudgetMs: durationMs.optional(),
     /** Readings further apart than this are a data gap; also the longest a reading's value is held. */
     maxGapMs: z.number().int().positive(),
+    /**
+     * The interval a logger is expected to record at: a report's completeness counts one reading per interval
+     * and lists every stretch longer than it without one (China GSP appendix: transport records at least every
+     * 5 min). Absent: `maxGapMs` stands in for it.
+     */
+    recordingIntervalMs: z.number().int().positive().optional(),
     doorOpenMaxMs: durationMs.optional(),
     /** Mean kinetic temperature (USP <1079>) above this fails the shipment. */
     mktLimitC: z.number().optional(),
@@ -62,6 +68,10 @@ export const ProfileSchema = z
     const ids = profile.temperature.boundaries.map((b) => b.id);
     for (const [i, id] of ids.entries()) {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', message: `duplicate boundary id ${id}` });
+    }
+    if (profile.recordingIntervalMs !== undefined && profile.recordingIntervalMs > profile.maxGapMs) {
+      // A reading missed at the interval would be no gap at all if the interval were longer than the gap limit.
+      ctx.addIssue({ code: 'custom', message: 'recordingIntervalMs must not exceed maxGapMs' });
     }
     const range = temperatureRange(profile);
     if (range.lowC !== null && range.highC !== null && range.lowC >= range.highC) {

@@ -14,6 +14,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { custodyRoutes } from './routes/custody.js';
 import { deviceRoutes } from './routes/devices.js';
 import { historyRoutes } from './routes/history.js';
+import { reportRoutes } from './routes/report.js';
 import { shipmentRoutes } from './routes/shipments.js';
 import { userRoutes } from './routes/users.js';
 
@@ -122,6 +123,7 @@ export function createApi(deps: ApiDeps) {
   shipmentRoutes(app, deps);
   custodyRoutes(app, deps);
   historyRoutes(app, deps);
+  reportRoutes(app, deps);
   alertRoutes(app, deps);
   deviceRoutes(app, deps);
   userRoutes(app, deps, auth.forget);

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ApiProcess, eventually, startApiProcess } from '../support/api.js';
+import { connectDevice, type Pipeline, type SimDevice, startPipeline } from '../support/pipeline.js';
+
+// The compliance report of a shipment recorded through the real pipeline: two legs on two
+// devices, one reading every 5 minutes (the GSP transport interval of pharma-2-8), a 35-minute
+// hole in the second leg, then 25 minutes at 9.5 °C.
+const MIN = 60_000;
+
+describe('the compliance report', () => {
+  const influx = inject('influx');
+  let pipeline: Pipeline;
+  let api: ApiProcess;
+  const t0 = Math.floor(Date.now() / (60 * MIN)) * 60 * MIN - 6 * 60 * MIN;
+  const leg2From = t0 + 120 * MIN;
+  const endMs = t0 + 240 * MIN;
+  const missing = (m: number) => m > 145 && m < 180;
+  const hot = (m: number) => m >= 180 && m < 205;
+  const readings = (fromMin: number, toMin: number) =>
+    Array.from({ length: (toMin - fromMin) / 5 }, (_, i) => fromMin + i * 5)
+      .filter((m) => !missing(m))
+      .map((m) => ({ ts: t0 + m * MIN, temp: { product: hot(m) ? 9.5 : 5 + (m % 15) / 10 } }));
+
+  beforeAll(async () => {
+    pipeline = await startPipeline({ influx, devices: ['REP-1', 'REP-2'] });
+    api = await startApiProcess(pipeline, influx);
+    const body = {
+      id: 'S-REP',
+      profileId: 'pharma-2-8',
+      shipper: 'Shenyang Pharma',
+      consignee: 'Dalian Central Hospital',
+      goods: 'influenza vaccine, 400 doses',
+    };
+    expect((await api.call('/v1/shipments', { body })).status).toBe(201);
+    expect(
+      (await api.call('/v1/shipments/S-REP/status', { body: { status: 'in_transit', at: t0 } })).status,
+    ).toBe(200);
+    for (const leg of [
+      { holder: 'Shenyang precooling room', deviceId: 'REP-1', at: t0, tempC: 4.8 },
+      {
+        holder: 'Liaoning Cold Express',
+        deviceId: 'REP-2',
+        at: leg2From,
+        tempC: 5.1,
+        handedOverBy: 'Shenyang precooling room',
+      },
+    ])
+      expect((await api.call('/v1/shipments/S-REP/handovers', { body: leg })).status).toBe(201);
+    for (const [id, rs] of [
+      ['REP-1', readings(0, 120)],
+      ['REP-2', readings(120, 240)],
+    ] as const) {
+      const device: SimDevice = await connectDevice(pipeline.broker.url, pipeline.creds[id] as never);
+      await device.sendAll([JSON.stringify({ v: 1, readings: rs })], 1);
+      await device.close();
+    }
+    expect(
+      (
+        await api.call('/v1/shipments/S-REP/unload', {
+          body: { at: endMs, tempC: 9.1, handedOverBy: 'Liaoning Cold Express' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api.call('/v1/shipments/S-REP/status', { body: { status: 'delivered', at: endMs } })).status,
+    ).toBe(200);
+    await eventually(
+      async () => {
+        const page = (await (await api.call('/v1/shipments/S-REP/history?limit=1000')).json()) as {
+          points: unknown[];
+        };
+        return page.points.length === 24 + 18 ? true : undefined;
+      },
+      30_000,
+      'readings stored',
+    );
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await pipeline?.stop();
+  });
+
+  it('says what the record shows: completeness with the gap, the excursion with its holder, a failing verdict', async () => {
+    const res = await api.call('/v1/shipments/S-REP/report?format=json');
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as {
+      shipment: { id: string; consignee: string };
+      completeness: {
+        recordingIntervalMs: number;
+        expectedReadings: number;
+        receivedReadings: number;
+        gaps: Array<{ kind: string; startMs: number; endMs: number; missingReadings: number }>;
+      };
+      excursions: Array<{ rule: string; startMs: number; holder: string }>;
+      verdict: { status: string; reasons: Array<{ code: string }> };
+      custody: unknown;
+      evidence: { digest: string; lineCount: number };
+      judged: { min: { value: number } | null; max: { value: number; tsMs: number } | null };
+    };
+    expect(report.shipment).toMatchObject({ id: 'S-REP', consignee: 'Dalian Central Hospital' });
+    expect(report.completeness.recordingIntervalMs).toBe(5 * MIN);
+    expect(report.completeness.expectedReadings).toBe(48);
+    expect(report.completeness.receivedReadings).toBe(42);
+    expect(report.completeness.gaps).toContainEqual(
+      expect.objectContaining({
+        kind: 'between',
+        startMs: t0 + 145 * MIN,
+        endMs: t0 + 180 * MIN,
+        missingReadings: 6,
+      }),
+    );
+    const range = report.excursions.find((e) => e.rule === 'range');
+    expect(range).toMatchObject({ startMs: t0 + 180 * MIN, holder: 'Liaoning Cold Express' });
+    expect(report.excursions.some((e) => e.rule === 'gap')).toBe(true);
+    expect(report.verdict.status).toBe('fail');
+    expect(report.verdict.reasons.map((r) => r.code)).toContain('excursion');
+    expect(report.judged.max).toMatchObject({ value: 9.5, tsMs: t0 + 180 * MIN });
+    expect(report.evidence.lineCount).toBe(42);
+    expect(report.evidence.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('hides another shipper’s report as 404', async () => {
+    await api.call('/v1/users', {
+      body: { id: 'other', name: 'Other', role: 'shipper', shipper: 'Other Shipper' },
+    });
+    const { token } = (await (await api.call('/v1/users/other/tokens', { body: {} })).json()) as {
+      token: string;
+    };
+    expect((await api.call('/v1/shipments/S-REP/report', { token })).status).toBe(404);
+  });
+});

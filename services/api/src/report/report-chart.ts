@@ -89,7 +89,18 @@ export function renderReportChartSvg(chart: ReportChart, options: ChartRenderOpt
       type: 'time',
       min: at(chart.fromMs),
       max: at(chart.toMs),
-      axisLabel: { fontSize: 8, hideOverlap: true },
+      axisLabel: {
+        fontSize: 8,
+        hideOverlap: true,
+        // Dates as month-day, never a bare day number a reader could take for an hour.
+        formatter: {
+          year: '{yyyy}',
+          month: '{MM}-{dd}',
+          day: '{MM}-{dd}',
+          hour: '{HH}:{mm}',
+          minute: '{HH}:{mm}',
+        },
+      },
       splitLine: { show: false },
     },
     yAxis: {

@@ -1,4 +1,11 @@
-import type { ChartPoint, ComplianceReport, Profile } from '@coldchain/coldchain';
+import {
+  buildComplianceReport,
+  type ChartPoint,
+  type ComplianceReport,
+  type MeasuredReading,
+  type Profile,
+  type ReportInput,
+} from '@coldchain/coldchain';
 
 /*
  * A hand-built report for the renderers' tests and benchmark: a vaccine shipment Dalian → Shenyang in two
@@ -408,30 +415,74 @@ export function sampleReport(): ComplianceReport {
 }
 
 /**
- * A 30-day journey's report: one reading a minute (43,200) summarised into the chart as per-bucket minimum
- * and maximum, as the model downsamples; the tables are the sample's. For the benchmark of the renderers.
+ * A 30-day journey as the model's input: two legs, one product and air reading a minute (43,200), a door opened
+ * twice a day, a 40-minute warm spell on day 12 and a 2-hour hole in the data on day 20.
  */
-export function sampleMonthReport(days = 30, maxPoints = 2000): ComplianceReport {
-  const base = sampleReport();
+export function sampleMonthInput(days = 30): ReportInput {
   const fromMs = SAMPLE_START_MS;
   const toMs = fromMs + days * 24 * HOUR;
-  const readings = days * 24 * 60;
-  const bucket = Math.ceil(readings / (maxPoints / 2));
-  const points: ChartPoint[] = [];
-  for (let i = 0; i < readings; i += bucket) {
-    let min: ChartPoint | null = null;
-    let max: ChartPoint | null = null;
-    for (let j = i; j < Math.min(readings, i + bucket); j++) {
-      const tsMs = fromMs + j * MIN;
-      const tempC = 5 + 1.5 * Math.sin(j / 240) + 0.3 * Math.sin(j / 7);
-      if (min === null || tempC < min.tempC) min = { tsMs, tempC };
-      if (max === null || tempC > max.tempC) max = { tsMs, tempC };
+  const handoverMs = fromMs + Math.floor(days / 2) * 24 * HOUR;
+  const warmFromMs = fromMs + 12 * 24 * HOUR;
+  const holeFromMs = fromMs + 20 * 24 * HOUR;
+  const readings = (legFromMs: number, legToMs: number): MeasuredReading[] => {
+    const out: MeasuredReading[] = [];
+    for (let t = legFromMs; t < legToMs; t += MIN) {
+      if (t >= holeFromMs && t < holeFromMs + 2 * HOUR) continue;
+      const j = (t - fromMs) / MIN;
+      const warm = t >= warmFromMs && t < warmFromMs + 40 * MIN ? 4.2 : 0;
+      const product = Math.round((5 + 1.5 * Math.sin(j / 240) + 0.3 * Math.sin(j / 7) + warm) * 100) / 100;
+      const minuteOfDay = j % 1440;
+      out.push({
+        tsMs: t,
+        temp: { product, air: product - 0.4 },
+        door: minuteOfDay === 600 || minuteOfDay === 960,
+      });
     }
-    if (min !== null && max !== null) points.push(...(min.tsMs <= max.tsMs ? [min, max] : [max, min]));
-  }
-  return {
-    ...base,
-    period: { startMs: fromMs, endMs: toMs },
-    chart: { ...base.chart, fromMs, toMs, maxPoints, points, downsampled: true, gaps: [], doorOpen: [] },
+    return out;
   };
+  const leg = (id: number, legFromMs: number, legToMs: number, holder: string, by: string | null) => ({
+    id,
+    deviceId: `logger-${id}`,
+    holder,
+    fromMs: legFromMs,
+    toMs: legToMs,
+    handedOverBy: by,
+    handoverTempC: 5,
+    place: null,
+    note: null,
+    endedBy: id === 2 ? '王芳' : null,
+    endTempC: id === 2 ? 4.9 : null,
+    endPlace: null,
+    endNote: null,
+    readings: readings(legFromMs, legToMs),
+  });
+  return {
+    shipment: {
+      id: 'SHP-20260601-030',
+      reference: 'PO-90001',
+      shipper: '辽宁生物制品有限公司',
+      consignee: '沈阳市疾病预防控制中心',
+      goods: '胰岛素 Insulin, 40 cartons',
+      profileId: PHARMA.id,
+      origin: '大连',
+      destination: '沈阳',
+      status: 'delivered',
+      plannedDepartureMs: fromMs,
+      plannedArrivalMs: toMs,
+      actualDepartureMs: fromMs,
+      actualArrivalMs: toMs,
+    },
+    profile: PHARMA,
+    legs: [
+      leg(1, fromMs, handoverMs, SAMPLE.holders[0], null),
+      leg(2, handoverMs, toMs, SAMPLE.holders[1], SAMPLE.holders[0]),
+    ],
+    alerts: [],
+    nowMs: toMs + 24 * HOUR,
+  };
+}
+
+/** The 30-day journey's report, computed by the model: what the benchmark and the size test render. */
+export function sampleMonthReport(days = 30): ComplianceReport {
+  return buildComplianceReport(sampleMonthInput(days));
 }

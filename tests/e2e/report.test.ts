@@ -1,4 +1,6 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pdfText } from '../../services/api/src/report/pdf-text.js';
 import { type ApiProcess, eventually, startApiProcess } from '../support/api.js';
 import { connectDevice, type Pipeline, type SimDevice, startPipeline } from '../support/pipeline.js';
 
@@ -118,6 +120,43 @@ describe('the compliance report', () => {
     expect(report.judged.max).toMatchObject({ value: 9.5, tsMs: t0 + 180 * MIN });
     expect(report.evidence.lineCount).toBe(42);
     expect(report.evidence.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('says the same in CSV, in a Chinese PDF and an English one, and on a printable page', async () => {
+    const json = (await (await api.call('/v1/shipments/S-REP/report')).json()) as {
+      judged: { mktC: number };
+      completeness: { expectedReadings: number; receivedReadings: number };
+    };
+    const csvRes = await api.call('/v1/shipments/S-REP/report', { headers: { accept: 'text/csv' } });
+    expect(csvRes.headers.get('content-type')).toMatch(/^text\/csv/);
+    const rows = parse((await csvRes.text()).replace(/^\uFEFF/, ''), {
+      relax_column_count: true,
+    }) as string[][];
+    const completeness = rows.filter((r) => r[0] === 'completeness');
+    const numbers = completeness
+      .flat()
+      .map(Number)
+      .filter((n) => Number.isFinite(n));
+    expect(numbers).toEqual(
+      expect.arrayContaining([json.completeness.expectedReadings, json.completeness.receivedReadings]),
+    );
+
+    const zh = await api.call('/v1/shipments/S-REP/report?format=pdf&lang=zh-CN');
+    expect(zh.headers.get('content-type')).toBe('application/pdf');
+    const zhText = (await pdfText(Buffer.from(await zh.arrayBuffer()))).text;
+    for (const label of ['结论', '不合格', '数据完整性', '应有读数', '实收读数', 'Liaoning Cold Express'])
+      expect(zhText).toContain(label);
+    expect(zhText).toContain(`MKT ${Number(json.judged.mktC.toFixed(2))} °C`);
+    const en = await api.call('/v1/shipments/S-REP/report?format=pdf&lang=en');
+    const enText = (await pdfText(Buffer.from(await en.arrayBuffer()))).text;
+    expect(enText).not.toContain('不合格');
+    expect(enText).toMatch(/fail/i);
+
+    const html = await (
+      await api.call('/v1/shipments/S-REP/report', { headers: { accept: 'text/html' } })
+    ).text();
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/(src|href)="https?:/);
   });
 
   it('hides another shipper’s report as 404', async () => {

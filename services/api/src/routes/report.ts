@@ -9,6 +9,10 @@ import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
+import { renderReportCsv } from '../report/report-csv.js';
+import { renderReportHtml } from '../report/report-html.js';
+import type { ReportRenderOptions } from '../report/report-options.js';
+import { renderReportPdf } from '../report/report-pdf.js';
 
 const tags = ['Report'];
 const security = [{ bearer: [] }];
@@ -94,8 +98,24 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       const shipment = await visibleShipment(deps.store, c.get('caller'), id);
       const report = await loadReport(deps, shipment, now());
       const format = reportFormat(q.format, c.req.header('accept'));
-      if (format !== 'json') throw new ApiError('not_acceptable', `format ${format} is not available yet`);
-      return c.json(report as never, 200);
+      if (format === 'json') return c.json(report as never, 200);
+      const options: ReportRenderOptions = { lang: q.lang, timeZone: q.tz };
+      const name = `${id}-report-${q.lang}`;
+      if (format === 'csv')
+        return c.body(renderReportCsv(report, options), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="${name}.csv"`,
+        });
+      if (format === 'html')
+        return c.body(renderReportHtml(report, options), 200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        });
+      const pdf = await renderReportPdf(report, options);
+      return c.body(new Uint8Array(pdf), 200, {
+        'content-type': 'application/pdf',
+        'content-disposition': `inline; filename="${name}.pdf"`,
+      });
     },
   );
 }

@@ -12,8 +12,15 @@ export const newShareLinkSchema = z
     expiresInHours: z.number().int().min(1).max(MAX_SHARE_LINK_HOURS).optional().meta({
       description: 'Default 336 (14 days)',
     }),
+    expiresAt: instantSchema
+      .optional()
+      .meta({ description: 'Instead of `expiresInHours`: an instant to come' }),
   })
   .strict()
+  .refine((b) => b.expiresAt === undefined || b.expiresInHours === undefined, {
+    path: ['expiresAt'],
+    message: 'give expiresAt or expiresInHours, not both',
+  })
   .meta({ id: 'NewShareLink' });
 
 export const shareLinkSchema = z

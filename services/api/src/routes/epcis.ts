@@ -69,8 +69,10 @@ export function epcisRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         receipt,
         creationMs: at,
       });
-      c.header('content-type', 'application/ld+json');
-      return c.json(doc as never, 200);
+      // JSON-LD's own media type (EPCIS 2.0 §9): `c.json` would say application/json.
+      return c.body(JSON.stringify(doc), 200, {
+        'content-type': 'application/ld+json; charset=utf-8',
+      }) as never;
     },
   );
 }

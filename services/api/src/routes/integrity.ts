@@ -43,6 +43,7 @@ export function integrityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, key: Re
       method: 'get',
       path: SIGNING_KEY_PATH,
       tags,
+      security: [],
       summary: 'The public key reports are signed with',
       description:
         'Ed25519 (RFC 8032), as SPKI PEM and as a JWK (RFC 8037). A report’s `integrity.signature` verifies over `signedPayload` filled in with its fields. No token needed.',

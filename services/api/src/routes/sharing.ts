@@ -3,6 +3,7 @@ import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
 import {
   custodyLegSchema,
   issuedShareLinkSchema,
+  MAX_SHARE_LINK_HOURS,
   newShareLinkSchema,
   receiptRequestSchema,
   receiptSchema,
@@ -88,7 +89,15 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       const { id } = c.req.valid('param');
       const body = c.req.valid('json') ?? {};
       await visibleShipment(store, caller, id);
-      const expiresAtMs = now() + (body.expiresInHours ?? DEFAULT_HOURS) * HOUR_MS;
+      const expiresAtMs = body.expiresAt ?? now() + (body.expiresInHours ?? DEFAULT_HOURS) * HOUR_MS;
+      if (expiresAtMs <= now() || expiresAtMs > now() + MAX_SHARE_LINK_HOURS * HOUR_MS)
+        throw new ApiError(
+          'validation_failed',
+          `body.expiresAt: must be within ${MAX_SHARE_LINK_HOURS} hours from now`,
+          {
+            issues: [{ path: 'body.expiresAt', message: 'in the past or too far ahead' }],
+          },
+        );
       const link = await store.createShareLink({
         id: randomUUID(),
         shipmentId: id,
@@ -164,6 +173,7 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       method: 'get',
       path: '/v1/shared/{token}',
       tags,
+      security: [],
       summary: 'The shared shipment',
       description: 'The shipment, its custody chain, receipt and latest report revision.',
       request: { params: shareTokenParamSchema },
@@ -207,6 +217,7 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       method: 'get',
       path: '/v1/shared/{token}/history',
       tags,
+      security: [],
       summary: 'History of the shared shipment',
       description: 'Every stored reading of each custody leg’s device inside its window, oldest first.',
       request: { params: shareTokenParamSchema },
@@ -231,6 +242,7 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       method: 'get',
       path: '/v1/shared/{token}/excursions',
       tags,
+      security: [],
       summary: 'Excursions of the shared shipment',
       description: 'What the breach engine finds over the stored readings, with the holder at the time.',
       request: { params: shareTokenParamSchema },
@@ -289,6 +301,7 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       method: 'post',
       path: '/v1/shared/{token}/receipt',
       tags,
+      security: [],
       summary: 'Record receipt of the shared shipment',
       description:
         'The consignee records arrival time, measured temperature, who received and accept or reject (with a reason). It ends the open custody leg there (the final handover, GB/T 40956-2021) and moves an in-transit shipment to delivered. Once per shipment: a second is 409.',
@@ -339,6 +352,7 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
       method: 'post',
       path: '/v1/shared/{token}/verify',
       tags,
+      security: [],
       summary: 'Verify the shared shipment’s report',
       description: 'As `/v1/verify`, for a report of the shared shipment only.',
       request: {

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -205,6 +209,40 @@ describe('report integrity, share links and EPCIS', () => {
     expect(((checked.changes as Body).changed as Body[]).map((c) => c.tsMs)).toEqual([at(10)]);
   });
 
+  it('says the same from the command line: pnpm verify-report names the changed reading and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coldchain-verify-'));
+    try {
+      const file = join(dir, 'report.json');
+      writeFileSync(file, JSON.stringify({ integrity: integrityOf(revision1) }));
+      const run = promisify(execFile)(
+        'npx',
+        [
+          'tsx',
+          '--conditions=source',
+          'scripts/verify-report.ts',
+          file,
+          '--api',
+          api.url,
+          '--token',
+          tokens.olga as string,
+        ],
+        { cwd: new URL('../..', import.meta.url).pathname },
+      );
+      const failed = await run.then(
+        () => undefined,
+        (err: { code: number; stdout: string }) => err,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stdout).toContain('signature (key');
+      expect(failed?.stdout).toContain('INVALID');
+      expect(failed?.stdout).toContain(
+        `~ leg ${(revision1.excursions as Body[])[0]?.legId} RI-A ${new Date(at(10)).toISOString()} temp.product=4 → temp.product=9.5`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('makes revision 2 when a late backlog arrives, listing the readings it added and the gap it closed', async () => {
     await publish(
       'RI-A',
@@ -384,7 +422,7 @@ describe('report integrity, share links and EPCIS', () => {
     );
     // The leg ran 90 minutes: a full hour and half of the next, both with readings.
     expect(hourly).toHaveLength(2);
-    const element = (hourly[0]?.sensorElementList as Body[])[0] as {
+    const element = ((hourly[0] as Body).sensorElementList as Body[])[0] as {
       sensorMetadata: Body;
       sensorReport: Body[];
     };

@@ -1277,9 +1277,236 @@ describe('PostgreSQL enforces the store rules by itself', () => {
         url,
         "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations",
       );
-      expect(applied).toBe('1,2,3');
+      expect(applied).toBe(POSTGRES_MIGRATIONS.map((_, i) => i + 1).join(','));
     } finally {
       for (const s of stores) await s.close();
     }
+  });
+});
+
+describe.each([sqlite(), postgres()])('report records contract on $name', (backend) => {
+  let clock = 0;
+  const now = () => clock;
+  let database = '';
+  const opened: Store[] = [];
+  const open = async () => {
+    const s = await backend.open(database, { now });
+    opened.push(s);
+    return s;
+  };
+  let store: Store;
+
+  beforeAll(() => backend.start());
+  afterAll(() => backend.stop());
+  beforeEach(async () => {
+    clock = 2_000_000;
+    database = await backend.freshDatabase();
+    store = await open();
+    await store.createShipment({ id: 'S1', profileId: 'pharma-2-8', shipper: 'acme', consignee: 'clinic' });
+    await store.createShipment({ id: 'S2', profileId: 'frozen', shipper: 'acme', consignee: 'shop' });
+  });
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+
+  const excursion = {
+    key: 'range:high:1000',
+    rule: 'range',
+    severity: 'critical' as const,
+    deviceId: 'truck-1',
+    legId: 1,
+    startMs: 1_000,
+    endMs: 5_000,
+    peakValue: 9.25,
+  };
+  const revision = (n: number, lines: string[], over: Record<string, unknown> = {}) => ({
+    shipmentId: 'S1',
+    revision: n,
+    issuedAtMs: clock,
+    digest: `digest-${n}`,
+    verdict: 'pending',
+    signature: `sig-${n}`,
+    keyId: 'key-1',
+    readingLines: lines,
+    excursions: [excursion],
+    changes: null,
+    ...over,
+  });
+
+  describe('report revisions', () => {
+    it('stores revisions 1, 2 … in order with their reading lines, and refuses a number that is not the next', async () => {
+      const lines = Array.from({ length: 500 }, (_, i) => `1|truck-1|${1_000 + i * 60_000}|temp.air=3.500`);
+      const first = await store.addReportRevision(revision(1, lines));
+      expect(first).toEqual({
+        shipmentId: 'S1',
+        revision: 1,
+        issuedAtMs: 2_000_000,
+        digest: 'digest-1',
+        verdict: 'pending',
+        signature: 'sig-1',
+        keyId: 'key-1',
+        readingCount: 500,
+        excursions: [excursion],
+        changes: null,
+      });
+      await expectStoreError(store.addReportRevision(revision(1, lines)), 'conflict');
+      await expectStoreError(store.addReportRevision(revision(3, lines)), 'conflict');
+      await expectStoreError(
+        store.addReportRevision({ ...revision(1, []), shipmentId: 'nope' }),
+        'not_found',
+      );
+      const changes = {
+        sinceRevision: 1,
+        readings: {
+          added: [{ legId: 1, deviceId: 'truck-1', tsMs: 99, values: { 'temp.air': '4.000' } }],
+          removed: [],
+          changed: [],
+        },
+        excursions: { added: [], changed: [], removed: [excursion] },
+        verdict: { before: 'pending', after: 'pass' },
+      };
+      clock += 10;
+      await store.addReportRevision(revision(2, [], { verdict: 'pass', excursions: [], changes }));
+      expect((await store.latestReportRevision('S1'))?.revision).toBe(2);
+      expect((await store.latestReportRevision('S1'))?.readingLines).toEqual([]);
+      expect((await store.latestReportRevision('S1'))?.changes).toEqual(changes);
+      expect((await store.getReportRevision('S1', 1))?.readingLines).toEqual(lines);
+      expect(await store.getReportRevision('S1', 3)).toBeNull();
+      expect(await store.latestReportRevision('S2')).toBeNull();
+      const listed = await store.listReportRevisions('S1');
+      expect(listed.map((r) => [r.revision, r.verdict, r.readingCount])).toEqual([
+        [1, 'pending', 500],
+        [2, 'pass', 0],
+      ]);
+      expect(listed[0]).not.toHaveProperty('readingLines');
+    });
+
+    it('lets only one of two stores issue the same next revision', async () => {
+      const other = await open();
+      const outcomes = await Promise.allSettled([
+        store.addReportRevision(revision(1, ['a'])),
+        other.addReportRevision(revision(1, ['b'])),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect((refused.reason as StoreError).code).toBe('conflict');
+      expect(await store.listReportRevisions('S1')).toHaveLength(1);
+    });
+
+    it('keeps issued revisions in the database itself: another connection can neither change nor delete one', async () => {
+      await store.addReportRevision(revision(1, ['a']));
+      await expect(
+        backend.raw(database, "UPDATE report_revisions SET verdict = 'pass' WHERE shipment_id = 'S1'"),
+      ).rejects.toThrow(/append-only/);
+      await expect(backend.raw(database, 'DELETE FROM report_revisions')).rejects.toThrow(/append-only/);
+      expect((await store.latestReportRevision('S1'))?.verdict).toBe('pending');
+    });
+  });
+
+  describe('share links', () => {
+    it('creates, lists and revokes links of one shipment, keeping the first revocation', async () => {
+      const link = { id: 'L1', shipmentId: 'S1', createdBy: 'olga', label: 'clinic', expiresAtMs: 9_000_000 };
+      expect(await store.createShareLink(link)).toEqual({
+        ...link,
+        createdAtMs: 2_000_000,
+        revokedAtMs: null,
+        revokedBy: null,
+      });
+      await expectStoreError(store.createShareLink(link), 'conflict');
+      await expectStoreError(store.createShareLink({ ...link, id: 'L9', shipmentId: 'nope' }), 'not_found');
+      clock += 5;
+      await store.createShareLink({ ...link, id: 'L2', label: 'second' });
+      await store.createShareLink({ ...link, id: 'L3', shipmentId: 'S2' });
+      expect((await store.listShareLinks('S1')).map((l) => l.id)).toEqual(['L1', 'L2']);
+      clock += 5;
+      expect(await store.revokeShareLink('L1', 'olga')).toMatchObject({
+        revokedAtMs: 2_000_010,
+        revokedBy: 'olga',
+      });
+      clock += 5;
+      expect(await store.revokeShareLink('L1', 'admin')).toMatchObject({
+        revokedAtMs: 2_000_010,
+        revokedBy: 'olga',
+      });
+      expect((await store.getShareLink('L1'))?.revokedBy).toBe('olga');
+      expect(await store.getShareLink('nope')).toBeNull();
+      await expectStoreError(store.revokeShareLink('nope', 'olga'), 'not_found');
+    });
+  });
+
+  describe('receipts', () => {
+    const leg = (fromMs: number, holder: string) => ({
+      shipmentId: 'S1',
+      deviceId: 'truck-1',
+      holder,
+      fromMs,
+      toMs: null,
+      handedOverBy: null,
+      handoverTempC: null,
+    });
+    const receipt = {
+      shipmentId: 'S1',
+      linkId: null,
+      arrivedAtMs: 9_000,
+      arrivalTempC: 4.5,
+      decision: 'rejected' as const,
+      reason: 'seal broken',
+      receivedBy: 'pharmacist Liu',
+      place: 'clinic dock',
+    };
+
+    it('ends the open leg at the arrival as the final handover and keeps one receipt per shipment', async () => {
+      await store.addCustodyLeg(leg(1_000, 'warehouse'));
+      const last = await store.addCustodyLeg(leg(2_000, 'carrier'));
+      await expectStoreError(store.recordReceipt({ ...receipt, arrivedAtMs: 2_000 }), 'conflict');
+      const { receipt: stored, leg: ended } = await store.recordReceipt(receipt);
+      expect(stored).toEqual({ ...receipt, legId: last.id, recordedAtMs: 2_000_000 });
+      expect(ended).toEqual({
+        ...last,
+        toMs: 9_000,
+        endedBy: 'carrier',
+        endTempC: 4.5,
+        endPlace: 'clinic dock',
+        endNote: 'received by pharmacist Liu: rejected (seal broken)',
+      });
+      expect(await store.getReceipt('S1')).toEqual(stored);
+      expect(await store.openLegs()).toEqual([]);
+      await expectStoreError(store.recordReceipt(receipt), 'conflict');
+      await expectStoreError(store.recordReceipt({ ...receipt, shipmentId: 'nope' }), 'not_found');
+      // S2 has no leg at all.
+      await expectStoreError(store.recordReceipt({ ...receipt, shipmentId: 'S2' }), 'conflict');
+      expect(await store.getReceipt('S2')).toBeNull();
+    });
+
+    it('refers to the last leg when it was already ended at unloading', async () => {
+      const only = await store.addCustodyLeg(leg(1_000, 'carrier'));
+      await store.endCustodyLeg({
+        shipmentId: 'S1',
+        atMs: 8_000,
+        handedOverBy: 'carrier',
+        handoverTempC: 5,
+        place: null,
+        note: null,
+      });
+      const { receipt: stored, leg: kept } = await store.recordReceipt({
+        ...receipt,
+        decision: 'accepted',
+        reason: null,
+      });
+      expect(stored.legId).toBe(only.id);
+      expect(kept).toMatchObject({ toMs: 8_000, endTempC: 5, endNote: null });
+    });
+
+    it('records one receipt when two stores record it at once', async () => {
+      const other = await open();
+      await store.addCustodyLeg(leg(1_000, 'carrier'));
+      const outcomes = await Promise.allSettled([
+        store.recordReceipt(receipt),
+        other.recordReceipt({ ...receipt, receivedBy: 'someone else' }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect((refused.reason as StoreError).code).toBe('conflict');
+    });
   });
 });

@@ -35,6 +35,21 @@ export { DEAD_LETTER_PAYLOAD_BYTES, DEFAULT_DEAD_LETTER_LIMITS } from './impl/sq
 export { SQLITE_MIGRATIONS } from './impl/sqlite-migrations.js';
 export { createSqliteStore, type SqliteStoreOptions } from './impl/sqlite-store.js';
 export { type OpenMetadataStoreOptions, openMetadataStore } from './open-store.js';
+export type {
+  NewReportRevision,
+  NewShareLink,
+  NewShipmentReceipt,
+  ReadingChanges,
+  ReadingRef,
+  ReadingValueChange,
+  ReadingValues,
+  ReportRevision,
+  ReportRevisionWithLines,
+  RevisionChanges,
+  RevisionExcursion,
+  ShareLink,
+  ShipmentReceipt,
+} from './report-records.js';
 export {
   DEVICE_KINDS,
   type DeadLetter,

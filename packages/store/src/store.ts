@@ -14,6 +14,15 @@ import type {
   ShipmentStatus,
   WebhookDelivery,
 } from './domain-records.js';
+import type {
+  NewReportRevision,
+  NewShareLink,
+  NewShipmentReceipt,
+  ReportRevision,
+  ReportRevisionWithLines,
+  ShareLink,
+  ShipmentReceipt,
+} from './report-records.js';
 
 /** Kinds of device in the fleet. */
 export type DeviceKind = 'vehicle' | 'cold-room' | 'cabinet' | 'logger';
@@ -225,6 +234,36 @@ export interface MetadataStore {
   deadLetterStats(): Promise<DeadLetterStats>;
   /** Deletes samples past their retention or over a cap; returns how many. (Also runs on its own.) */
   pruneDeadLetters(): Promise<number>;
+
+  /**
+   * Stores a shipment's next report revision. `revision` must be one past the latest stored (1 for
+   * the first): otherwise, or when another caller stored that number first, `conflict`; the
+   * caller then reads the latest again. An unknown shipment is `not_found`.
+   */
+  addReportRevision(revision: NewReportRevision): Promise<ReportRevision>;
+  /** The newest revision with its reading lines, or null when none was issued. */
+  latestReportRevision(shipmentId: string): Promise<ReportRevisionWithLines | null>;
+  getReportRevision(shipmentId: string, revision: number): Promise<ReportRevisionWithLines | null>;
+  /** Every revision, oldest first, without their reading lines. */
+  listReportRevisions(shipmentId: string): Promise<ReportRevision[]>;
+
+  /** `not_found` for an unknown shipment, `conflict` for a taken id. */
+  createShareLink(link: NewShareLink): Promise<ShareLink>;
+  getShareLink(id: string): Promise<ShareLink | null>;
+  /** Oldest first, revoked and expired ones included. */
+  listShareLinks(shipmentId: string): Promise<ShareLink[]>;
+  /** Revokes for good (again: unchanged, the first revocation kept); unknown `not_found`. */
+  revokeShareLink(id: string, by: string): Promise<ShareLink>;
+
+  /**
+   * Records the consignee's receipt and, in the same transaction, ends the open custody leg at the
+   * arrival with its temperature and place (the final handover); when the last leg was already
+   * ended at unloading, the receipt refers to it. One receipt per shipment: a second is
+   * `conflict`, as is an arrival not after the open leg's start or a shipment without legs;
+   * unknown `not_found`.
+   */
+  recordReceipt(receipt: NewShipmentReceipt): Promise<{ receipt: ShipmentReceipt; leg: CustodyLeg }>;
+  getReceipt(shipmentId: string): Promise<ShipmentReceipt | null>;
 
   /** Closes the database. Safe to call twice. */
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Profile } from '@coldchain/coldchain';
 import type { InfluxConnection } from '@coldchain/influx';
 import type { Alert, MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
+import type { ReportSigningKey } from './integrity/signing-key.js';
 
 /** The live side the API needs from MQTT: alert changes, device status, custody notices. */
 export interface LiveFeed {
@@ -35,6 +36,11 @@ export interface ApiDeps {
   historyCacheChunks?: number;
   /** Open alert streams one user may hold at once; more get 429. Default 20. */
   streamsPerUser?: number;
+  /**
+   * The data folder's report signing key and share-link secret (`start-api` loads them); unset:
+   * made in memory for this app only, so that nothing it signs outlives it (tests).
+   */
+  secrets?: { reportSigningKey: ReportSigningKey; shareLinkSecret: Buffer };
   /** SSE heartbeat interval. */
   heartbeatMs?: number;
 }

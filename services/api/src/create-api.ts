@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createInfluxProbe } from '@coldchain/influx';
 import { createProcessMetrics } from '@coldchain/runtime';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -10,13 +11,18 @@ import type { AppEnv } from './http/app-env.js';
 import { docsPage } from './http/docs-page.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { validationError } from './http/validation.js';
+import { generateReportSigningKey } from './integrity/signing-key.js';
 import { alertRoutes } from './routes/alerts.js';
 import { custodyRoutes } from './routes/custody.js';
 import { deviceRoutes } from './routes/devices.js';
+import { epcisRoutes } from './routes/epcis.js';
 import { historyRoutes } from './routes/history.js';
+import { integrityRoutes, SIGNING_KEY_PATH } from './routes/integrity.js';
+import { sharingRoutes } from './routes/sharing.js';
 import { reportRoutes } from './routes/report.js';
 import { shipmentRoutes } from './routes/shipments.js';
 import { userRoutes } from './routes/users.js';
+import { createShareScope } from './sharing/share-scope.js';
 
 export const API_TITLE = 'Cold-chain telemetry API';
 export const API_VERSION = '1.0.0';
@@ -117,6 +123,8 @@ export function createApi(deps: ApiDeps) {
   });
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/openapi.json' || c.req.path.startsWith('/v1/docs')) return next();
+    // The public key is for anyone; a share link's token is its holder's credential.
+    if (c.req.path === SIGNING_KEY_PATH || c.req.path.startsWith('/v1/shared/')) return next();
     return auth(c, next);
   });
 
@@ -127,6 +135,12 @@ export function createApi(deps: ApiDeps) {
   alertRoutes(app, deps);
   deviceRoutes(app, deps);
   userRoutes(app, deps, auth.forget);
+  const reportKey = deps.secrets?.reportSigningKey ?? generateReportSigningKey();
+  const shareSecret = deps.secrets?.shareLinkSecret ?? randomBytes(32);
+  const shareScope = createShareScope({ store: deps.store, secret: shareSecret, now });
+  integrityRoutes(app, deps, reportKey);
+  sharingRoutes(app, deps, { secret: shareSecret, shareScope, key: reportKey });
+  epcisRoutes(app, deps);
 
-  return { app, registry };
+  return { app, registry, reportKey, shareScope };
 }

@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { ensureAdminToken } from './auth/admin-bootstrap.js';
 import { createApi } from './create-api.js';
 import type { ApiEnv } from './env.js';
+import { loadReportSigningKey } from './integrity/signing-key.js';
 import { createAlertFeed } from './live/alert-feed.js';
+import { loadShareSecret } from './sharing/share-token.js';
 
 /**
  * Starts the api: the metadata store, the MQTT feed of alerts and device status (as the `api`
@@ -48,6 +50,10 @@ export async function startApi(env: ApiEnv, log: Logger) {
     tokenCacheMs: env.tokenCacheMs,
     historyCacheChunks: env.historyCacheChunks,
     streamsPerUser: env.streamsPerUser,
+    secrets: {
+      reportSigningKey: loadReportSigningKey(env.dataDir),
+      shareLinkSecret: loadShareSecret(env.dataDir),
+    },
   });
   const server = serve({ fetch: app.fetch, hostname: env.http.host, port: env.http.port });
   await new Promise<void>((resolve, reject) => {

@@ -45,6 +45,30 @@ export {
   windowedHistorySchema,
 } from './history.js';
 export {
+  readingChangesSchema,
+  reportIntegritySchema,
+  reportRevisionListSchema,
+  reportRevisionSchema,
+  revisionChangesSchema,
+  revisionExcursionSchema,
+  signingKeySchema,
+  verificationSchema,
+  verifyRequestSchema,
+} from './integrity.js';
+export {
+  issuedShareLinkSchema,
+  MAX_SHARE_LINK_HOURS,
+  newShareLinkSchema,
+  receiptRequestSchema,
+  receiptSchema,
+  SHARE_LINK_STATES,
+  shareLinkIdParamSchema,
+  shareLinkListQuerySchema,
+  shareLinkListSchema,
+  shareLinkSchema,
+  shareTokenParamSchema,
+} from './sharing.js';
+export {
   custodyChainSchema,
   custodyLegSchema,
   handoverSchema,

@@ -232,6 +232,50 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      revoked_at_ms BIGINT
    );
    CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at_ms);`,
+  // Signed report revisions, consignee share links and receipts (as SQLite's schema version 9).
+  `CREATE TABLE report_revisions (
+     shipment_id TEXT NOT NULL REFERENCES shipments (id),
+     revision INTEGER NOT NULL CHECK (revision >= 1),
+     issued_at_ms BIGINT NOT NULL,
+     digest TEXT NOT NULL,
+     verdict TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     reading_count INTEGER NOT NULL,
+     reading_lines BYTEA NOT NULL,
+     excursions TEXT NOT NULL,
+     changes TEXT,
+     PRIMARY KEY (shipment_id, revision)
+   );
+   CREATE TABLE share_links (
+     id TEXT PRIMARY KEY,
+     shipment_id TEXT NOT NULL REFERENCES shipments (id),
+     created_by TEXT NOT NULL,
+     label TEXT NOT NULL,
+     created_at_ms BIGINT NOT NULL,
+     expires_at_ms BIGINT NOT NULL,
+     revoked_at_ms BIGINT,
+     revoked_by TEXT
+   );
+   CREATE INDEX share_links_shipment ON share_links (shipment_id, created_at_ms);
+   CREATE TABLE shipment_receipts (
+     shipment_id TEXT PRIMARY KEY REFERENCES shipments (id),
+     link_id TEXT REFERENCES share_links (id),
+     arrived_at_ms BIGINT NOT NULL,
+     arrival_temp_c DOUBLE PRECISION,
+     decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+     reason TEXT,
+     received_by TEXT NOT NULL,
+     place TEXT,
+     leg_id BIGINT NOT NULL REFERENCES custody_legs (id),
+     recorded_at_ms BIGINT NOT NULL
+   );
+   CREATE FUNCTION report_revisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     RAISE EXCEPTION 'report revisions are append-only' USING ERRCODE = 'restrict_violation';
+   END $$;
+   CREATE TRIGGER report_revisions_append_only BEFORE UPDATE OR DELETE ON report_revisions
+     FOR EACH ROW EXECUTE FUNCTION report_revisions_append_only();`,
 ];
 
 /**

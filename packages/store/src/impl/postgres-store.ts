@@ -13,6 +13,7 @@ import { StoreError } from '../store-error.js';
 import { postgresApiAccess } from './postgres-api-access.js';
 import { openPostgresDeadLetters } from './postgres-dead-letters.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { postgresReportRecords } from './postgres-report-records.js';
 import { inTransaction } from './postgres-transaction.js';
 import {
   listAlertsSql,
@@ -415,6 +416,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
     },
 
     ...postgresApiAccess(pool, now),
+    ...postgresReportRecords(pool, now),
 
     async saveState(key, json) {
       await pool.query(

@@ -2,6 +2,8 @@
 export const CUSTODY_OVERLAP = 'custody_overlap';
 /** The message the alert-comment triggers abort with: comments are an audit trail. */
 export const COMMENTS_APPEND_ONLY = 'alert comments are append-only';
+/** The message the report-revision triggers abort with: an issued revision is evidence. */
+export const REVISIONS_APPEND_ONLY = 'report revisions are append-only';
 
 /**
  * Schema versions, applied in order (see applyMigrations); `PRAGMA user_version` records the last one applied. The
@@ -191,4 +193,48 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      revoked_at_ms INTEGER
    );
    CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at_ms);`,
+  // Signed report revisions (their reading lines gzip-compressed, excursions and changes as JSON),
+  // consignee share links (the token is never stored: it is an HMAC of the link's fields) and the
+  // consignee's receipt, one per shipment. An issued revision is evidence: never changed or deleted.
+  `CREATE TABLE report_revisions (
+     shipment_id TEXT NOT NULL REFERENCES shipments (id),
+     revision INTEGER NOT NULL CHECK (revision >= 1),
+     issued_at_ms INTEGER NOT NULL,
+     digest TEXT NOT NULL,
+     verdict TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     reading_count INTEGER NOT NULL,
+     reading_lines BLOB NOT NULL,
+     excursions TEXT NOT NULL,
+     changes TEXT,
+     PRIMARY KEY (shipment_id, revision)
+   );
+   CREATE TABLE share_links (
+     id TEXT PRIMARY KEY,
+     shipment_id TEXT NOT NULL REFERENCES shipments (id),
+     created_by TEXT NOT NULL,
+     label TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     expires_at_ms INTEGER NOT NULL,
+     revoked_at_ms INTEGER,
+     revoked_by TEXT
+   );
+   CREATE INDEX share_links_shipment ON share_links (shipment_id, created_at_ms);
+   CREATE TABLE shipment_receipts (
+     shipment_id TEXT PRIMARY KEY REFERENCES shipments (id),
+     link_id TEXT REFERENCES share_links (id),
+     arrived_at_ms INTEGER NOT NULL,
+     arrival_temp_c REAL,
+     decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+     reason TEXT,
+     received_by TEXT NOT NULL,
+     place TEXT,
+     leg_id INTEGER NOT NULL REFERENCES custody_legs (id),
+     recorded_at_ms INTEGER NOT NULL
+   );
+   CREATE TRIGGER report_revisions_no_update BEFORE UPDATE ON report_revisions
+   BEGIN SELECT RAISE(ABORT, '${REVISIONS_APPEND_ONLY}'); END;
+   CREATE TRIGGER report_revisions_no_delete BEFORE DELETE ON report_revisions
+   BEGIN SELECT RAISE(ABORT, '${REVISIONS_APPEND_ONLY}'); END;`,
 ];

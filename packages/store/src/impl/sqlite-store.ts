@@ -35,6 +35,7 @@ import {
   type SqliteDeadLetters,
 } from './sqlite-dead-letters.js';
 import { CUSTODY_OVERLAP, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { sqliteReportRecords } from './sqlite-report-records.js';
 
 type Row = Record<string, unknown>;
 /** A leg as it is inserted: how it ends is written when it ends. */
@@ -407,6 +408,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
     listAlertComments: async (alertId) => (stmt.listComments.all(alertId) as Row[]).map(alertCommentFromRow),
 
     ...sqliteApiAccess(db, now),
+    ...sqliteReportRecords(db, now),
 
     async saveState(key, json) {
       stmt.saveState.run(key, json, now());

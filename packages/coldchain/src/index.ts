@@ -23,7 +23,12 @@ export {
 } from './profile.js';
 export type { Reading } from './reading.js';
 export { buildComplianceReport } from './report/build-report.js';
-export { canonicalReadings, readingsDigest } from './report/canonical-readings.js';
+export {
+  canonicalLine,
+  canonicalReadings,
+  orderCanonicalLines,
+  readingsDigest,
+} from './report/canonical-readings.js';
 export { CHART_MAX_POINTS } from './report/chart.js';
 export type {
   BoundaryTime,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MeasuredReading } from '../engine-reading.js';
 import { readingsInLeg } from './leg-readings.js';
 import type { ReportInput } from './report-model.js';
 
@@ -15,26 +16,30 @@ import type { ReportInput } from './report-model.js';
  * gives an identical line and is listed once, while two different values for one timestamp both stay.
  */
 export function canonicalReadings(input: Pick<ReportInput, 'legs'>): string[] {
-  const entries: { legId: number; tsMs: number; line: string }[] = [];
-  for (const leg of input.legs) {
-    const seen = new Set<string>();
-    for (const reading of readingsInLeg(leg)) {
-      const fields = [String(leg.id), leg.deviceId, String(reading.tsMs)];
-      const temp = reading.temp ?? {};
-      for (const sensor of Object.keys(temp).sort()) {
-        const value = temp[sensor];
-        if (value !== undefined && Number.isFinite(value))
-          fields.push(`temp.${sensor}=${formatNumber(value)}`);
-      }
-      if (reading.rh !== undefined && Number.isFinite(reading.rh))
-        fields.push(`rh=${formatNumber(reading.rh)}`);
-      if (typeof reading.door === 'boolean') fields.push(`door=${reading.door ? 1 : 0}`);
-      const line = fields.join('\t');
-      if (seen.has(line)) continue;
-      seen.add(line);
-      entries.push({ legId: leg.id, tsMs: reading.tsMs, line });
-    }
+  return orderCanonicalLines(
+    input.legs.flatMap((leg) => readingsInLeg(leg).map((r) => canonicalLine(leg.id, leg.deviceId, r))),
+  );
+}
+
+/** One reading's line of the canonical form. */
+export function canonicalLine(legId: number, deviceId: string, reading: MeasuredReading): string {
+  const fields = [String(legId), deviceId, String(reading.tsMs)];
+  const temp = reading.temp ?? {};
+  for (const sensor of Object.keys(temp).sort()) {
+    const value = temp[sensor];
+    if (value !== undefined && Number.isFinite(value)) fields.push(`temp.${sensor}=${formatNumber(value)}`);
   }
+  if (reading.rh !== undefined && Number.isFinite(reading.rh)) fields.push(`rh=${formatNumber(reading.rh)}`);
+  if (typeof reading.door === 'boolean') fields.push(`door=${reading.door ? 1 : 0}`);
+  return fields.join('\t');
+}
+
+/** Lines in the canonical order (leg id, event time, text), each distinct line once. */
+export function orderCanonicalLines(lines: Iterable<string>): string[] {
+  const entries = [...new Set(lines)].map((line) => {
+    const [legId = '', , tsMs = ''] = line.split('\t', 3);
+    return { legId: Number(legId), tsMs: Number(tsMs), line };
+  });
   entries.sort(
     (a, b) => a.legId - b.legId || a.tsMs - b.tsMs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0),
   );

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalLine, orderCanonicalLines, readingsDigest } from '@coldchain/coldchain';
 import type { Reading } from '@coldchain/schema';
 import type { ReadingRef, ReadingValues } from '@coldchain/store';
 
@@ -11,43 +11,22 @@ import type { ReadingRef, ReadingValues } from '@coldchain/store';
  * digest (`linesDigest`) is what a report is signed with; the lines, kept with the revision, are
  * what a later verification compares against to name each reading that changed.
  */
+/** One reading's canonical line (the report model's own function: one definition of the form). */
 export function readingLine(
   legId: number,
   deviceId: string,
   r: Pick<Reading, 'tsMs' | 'temp' | 'rh' | 'door'>,
 ): string {
-  const parts = [String(legId), deviceId, String(r.tsMs)];
-  const temp = r.temp ?? {};
-  for (const sensor of Object.keys(temp).sort()) {
-    const value = temp[sensor];
-    if (value !== undefined && Number.isFinite(value)) parts.push(`temp.${sensor}=${formatNumber(value)}`);
-  }
-  if (r.rh !== undefined && Number.isFinite(r.rh)) parts.push(`rh=${formatNumber(r.rh)}`);
-  if (typeof r.door === 'boolean') parts.push(`door=${r.door ? 1 : 0}`);
-  return parts.join(SEPARATOR);
+  return canonicalLine(legId, deviceId, r);
 }
-
-const SEPARATOR = '\t';
-const formatNumber = (value: number) => String(value + 0);
 
 /** Without duplicates (a redelivered reading is one point in InfluxDB, and one line here), in order. */
-export function canonicalLines(lines: Iterable<string>): string[] {
-  const keyed = [...new Set(lines)].map((line) => {
-    const [legId = '', , tsMs = ''] = line.split(SEPARATOR, 3);
-    return { legId: Number(legId), tsMs: Number(tsMs), line };
-  });
-  keyed.sort(
-    (a, b) => a.legId - b.legId || a.tsMs - b.tsMs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0),
-  );
-  return keyed.map((k) => k.line);
-}
+export const canonicalLines = orderCanonicalLines;
 
 /** Lower-case hex SHA-256 over the lines, each followed by `\n`, UTF-8. */
-export function linesDigest(lines: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const line of lines) hash.update(`${line}\n`, 'utf8');
-  return hash.digest('hex');
-}
+export const linesDigest = readingsDigest;
+
+const SEPARATOR = '\t';
 
 /** A line read back: where the reading sits, and its values by name. */
 export function parseReadingLine(line: string): ReadingValues {

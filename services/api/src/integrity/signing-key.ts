@@ -10,6 +10,8 @@ import { readOrCreatePrivateFile } from './private-file.js';
 
 /** Where the key lives in the data folder (PKCS #8 PEM, mode 0600). */
 export const SIGNING_KEY_FILE = 'report-signing-key.pem';
+/** Where anyone fetches the public key that checks report signatures (`GET`, no token). */
+export const SIGNING_KEY_PATH = '/v1/keys/report-signing';
 
 /** The server's Ed25519 key that signs report revisions (RFC 8032), with its public forms. */
 export interface ReportSigningKey {

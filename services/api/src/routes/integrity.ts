@@ -14,14 +14,14 @@ import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js'
 import { visibleShipment } from '../http/shipment-access.js';
 import { issueReportRevision } from '../integrity/report-issuer.js';
 import { verifyReportClaim } from '../integrity/report-verification.js';
-import { collectEvidence } from '../integrity/shipment-evidence.js';
 import type { ReportSigningKey } from '../integrity/signing-key.js';
+import { SIGNING_KEY_PATH } from '../integrity/signing-key.js';
+import { issueReport } from './report.js';
 
 const tags = ['Verification'];
 const security = [{ bearer: [] }];
 
-/** Where the public key is served; a report names it so that anyone can check its signature. */
-export const SIGNING_KEY_PATH = '/v1/keys/report-signing';
+export { SIGNING_KEY_PATH };
 
 /** The integrity block of a verification request: the report's own, or the block alone. */
 export const claimOf = (body: unknown) => {
@@ -83,14 +83,7 @@ export function integrityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, key: Re
     async (c) => {
       const { id } = c.req.valid('param');
       const shipment = await visibleShipment(store, c.get('caller'), id);
-      const profile = deps.profiles.get(shipment.profileId);
-      if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
-      const legs = await store.legsOfShipment(id);
-      const evidence = await collectEvidence(deps.influx, profile, shipment, legs, now());
-      const { revision, reused } = await issueReportRevision(
-        { store, key, now },
-        { shipmentId: id, ...evidence },
-      );
+      const { revision, reused } = await issueReport(deps, key, shipment, now());
       return reused ? c.json(revision, 200) : c.json(revision, 201);
     },
   );

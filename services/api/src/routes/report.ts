@@ -1,18 +1,27 @@
-import { buildComplianceReport, type ComplianceReport } from '@coldchain/coldchain';
+import {
+  buildComplianceReport,
+  type ComplianceReport,
+  canonicalReadings,
+  type ReportInput,
+} from '@coldchain/coldchain';
 import { readDeviceHistory } from '@coldchain/influx';
-import { shipmentIdParamSchema, timeZoneSchema } from '@coldchain/schema';
-import type { Shipment } from '@coldchain/store';
+import { shareTokenParamSchema, shipmentIdParamSchema, timeZoneSchema } from '@coldchain/schema';
+import type { ReportRevision, Shipment } from '@coldchain/store';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
+import { issueReportRevision } from '../integrity/report-issuer.js';
+import { type ReportSigningKey, SIGNING_KEY_PATH } from '../integrity/signing-key.js';
 import { renderReportCsv } from '../report/report-csv.js';
 import { renderReportHtml } from '../report/report-html.js';
 import type { ReportRenderOptions } from '../report/report-options.js';
 import { renderReportPdf } from '../report/report-pdf.js';
+import type { ShareScope } from '../sharing/share-scope.js';
 
 const tags = ['Report'];
 const security = [{ bearer: [] }];
@@ -36,24 +45,64 @@ const complianceReportSchema = z.record(z.string(), z.unknown()).meta({
 });
 
 /** The report's inputs: the shipment, its profile, its legs with their devices' readings, its alerts. */
-export async function loadReport(
-  deps: ApiDeps,
-  shipment: Shipment,
-  nowMs: number,
-): Promise<ComplianceReport> {
+async function loadReportInput(deps: ApiDeps, shipment: Shipment, nowMs: number): Promise<ReportInput> {
   const profile = deps.profiles.get(shipment.profileId);
   if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
   const [legs, alerts] = await Promise.all([
     deps.store.legsOfShipment(shipment.id),
     deps.store.listAlerts({ shipmentId: shipment.id, limit: 1000 }),
   ]);
+  // An open leg's window ends at the report's instant, as the revision's (see `legsAsOf`), so that
+  // a verification later asks for exactly these readings.
   const withReadings = await Promise.all(
     legs.map(async (leg) => ({
       ...leg,
       readings: await readDeviceHistory(deps.influx, leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1),
     })),
   );
-  return buildComplianceReport({ shipment, profile, legs: withReadings, alerts, nowMs });
+  return { shipment, profile, legs: withReadings, alerts, nowMs };
+}
+
+export interface IssuedReport {
+  report: ComplianceReport;
+  revision: ReportRevision;
+  /** True when the latest revision already said all this. */
+  reused: boolean;
+}
+
+/**
+ * Computes a shipment's report and issues it as a signed revision: the latest one when its readings,
+ * excursions and verdict are unchanged, else the next, listing what changed since (a backlog, a late
+ * handover). One code path for the report in every format and for `POST …/revisions`.
+ */
+export async function issueReport(
+  deps: ApiDeps,
+  key: ReportSigningKey,
+  shipment: Shipment,
+  nowMs: number,
+): Promise<IssuedReport> {
+  const input = await loadReportInput(deps, shipment, nowMs);
+  const report = buildComplianceReport(input);
+  const { revision, reused } = await issueReportRevision(
+    { store: deps.store, key, now: () => nowMs },
+    {
+      shipmentId: shipment.id,
+      lines: canonicalReadings(input),
+      digest: report.evidence.digest,
+      verdict: report.verdict.status,
+      excursions: report.excursions.map((e) => ({
+        key: e.key,
+        rule: e.rule,
+        severity: e.severity,
+        deviceId: e.deviceId,
+        legId: e.legId,
+        startMs: e.startMs,
+        endMs: e.endMs,
+        peakValue: e.peak?.value ?? null,
+      })),
+    },
+  );
+  return { report, revision, reused };
 }
 
 /** The format asked for: `format=`, else the Accept header, else JSON. */
@@ -66,8 +115,75 @@ export function reportFormat(format: ReportFormat | undefined, accept: string | 
   return 'json';
 }
 
-export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+export function reportRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: ApiDeps,
+  key: ReportSigningKey,
+  shareScope: (token: string) => Promise<ShareScope>,
+) {
   const now = deps.now ?? Date.now;
+
+  /** The report in the format asked for, with its integrity block (the revision it was issued as). */
+  const answer = async (c: Context, shipment: Shipment, q: z.infer<typeof reportQuerySchema>) => {
+    const { report, revision } = await issueReport(deps, key, shipment, now());
+    const origin = new URL(c.req.url).origin;
+    const integrity = {
+      shipmentId: revision.shipmentId,
+      revision: revision.revision,
+      issuedAtMs: revision.issuedAtMs,
+      verdict: revision.verdict,
+      digest: revision.digest,
+      signature: revision.signature,
+      keyId: revision.keyId,
+      keyUrl: `${origin}${SIGNING_KEY_PATH}`,
+    };
+    const format = reportFormat(q.format, c.req.header('accept'));
+    if (format === 'json') return c.json({ ...report, integrity, changes: revision.changes }, 200);
+    const options: ReportRenderOptions = {
+      lang: q.lang,
+      timeZone: q.tz,
+      verifyUrl: `${origin}/v1/verify`,
+      integrity: {
+        digest: integrity.digest,
+        signature: integrity.signature,
+        revision: integrity.revision,
+        keyUrl: integrity.keyUrl,
+      },
+    };
+    const name = `${shipment.id}-report-r${revision.revision}-${q.lang}`;
+    if (format === 'csv')
+      return c.body(renderReportCsv(report, options), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${name}.csv"`,
+      });
+    if (format === 'html')
+      return c.body(renderReportHtml(report, options), 200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      });
+    const pdf = await renderReportPdf(report, options);
+    return c.body(new Uint8Array(pdf), 200, {
+      'content-type': 'application/pdf',
+      'content-disposition': `inline; filename="${name}.pdf"`,
+    });
+  };
+
+  const responses = {
+    200: {
+      description: 'The report, issued as a signed revision',
+      content: {
+        'application/json': { schema: complianceReportSchema },
+        'text/csv': { schema: z.string() },
+        'application/pdf': { schema: z.string().meta({ format: 'binary' }) },
+        'text/html': { schema: z.string() },
+      },
+    },
+    ...commonErrors,
+    ...notFoundError,
+  };
+  const description =
+    'JSON, CSV, PDF or a printable HTML page (`format=` or Accept), labels in zh-CN or en, times in `tz` with UTC alongside. Each answer is issued as a signed revision (the same one while nothing changed; the next, with what changed, after late data); `POST /v1/verify` checks it against the stored readings.';
+
   app.openapi(
     createRoute({
       method: 'get',
@@ -75,47 +191,32 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       tags,
       security,
       summary: 'The compliance report of a shipment',
-      description:
-        'JSON, CSV, PDF or a printable HTML page (`format=` or Accept), labels in zh-CN or en, times in `tz` with UTC alongside.',
+      description,
       request: { params: shipmentIdParamSchema, query: reportQuerySchema },
-      responses: {
-        200: {
-          description: 'The report',
-          content: {
-            'application/json': { schema: complianceReportSchema },
-            'text/csv': { schema: z.string() },
-            'application/pdf': { schema: z.string().meta({ format: 'binary' }) },
-            'text/html': { schema: z.string() },
-          },
-        },
-        ...commonErrors,
-        ...notFoundError,
-      },
+      responses,
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      const q = c.req.valid('query');
-      const shipment = await visibleShipment(deps.store, c.get('caller'), id);
-      const report = await loadReport(deps, shipment, now());
-      const format = reportFormat(q.format, c.req.header('accept'));
-      if (format === 'json') return c.json(report as never, 200);
-      const options: ReportRenderOptions = { lang: q.lang, timeZone: q.tz };
-      const name = `${id}-report-${q.lang}`;
-      if (format === 'csv')
-        return c.body(renderReportCsv(report, options), 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="${name}.csv"`,
-        });
-      if (format === 'html')
-        return c.body(renderReportHtml(report, options), 200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-        });
-      const pdf = await renderReportPdf(report, options);
-      return c.body(new Uint8Array(pdf), 200, {
-        'content-type': 'application/pdf',
-        'content-disposition': `inline; filename="${name}.pdf"`,
-      });
+      const shipment = await visibleShipment(deps.store, c.get('caller'), c.req.valid('param').id);
+      return answer(c, shipment, c.req.valid('query')) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/shared/{token}/report',
+      tags: ['Share links'],
+      security: [],
+      summary: 'The report of the shipment a share link opens',
+      description,
+      request: { params: shareTokenParamSchema, query: reportQuerySchema },
+      responses: { ...responses, 401: commonErrors[401] },
+    }),
+    async (c) => {
+      const scope = await shareScope(c.req.valid('param').token);
+      const shipment = await deps.store.getShipment(scope.shipmentId);
+      if (!shipment) throw new ApiError('not_found', `shipment ${scope.shipmentId} not found`);
+      return answer(c, shipment, c.req.valid('query')) as never;
     },
   );
 }

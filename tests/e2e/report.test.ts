@@ -159,6 +159,48 @@ describe('the compliance report', () => {
     expect(html).not.toMatch(/(src|href)="https?:/);
   });
 
+  it('opens to the consignee through a share link, records the rejection, and verifies', async () => {
+    const issued = (await (
+      await api.call('/v1/shipments/S-REP/share-links', { body: { label: 'Dalian Central Hospital' } })
+    ).json()) as { token: string };
+    const shared = (path: string, init: { body?: unknown } = {}) =>
+      api.call(`/v1/shared/${issued.token}${path}`, { token: null, ...init });
+    expect((await shared('/report')).status).toBe(200);
+    const tampered = `${issued.token.slice(0, -2)}${issued.token.endsWith('A') ? 'B' : 'A'}A`;
+    expect((await api.call(`/v1/shared/${tampered}/report`, { token: null })).status).toBe(401);
+    const receipt = await shared('/receipt', {
+      body: {
+        arrivedAt: endMs,
+        tempC: 9.1,
+        decision: 'rejected',
+        reason: '到货温度 9.1 °C，高于 8 °C',
+        receivedBy: '李医生',
+      },
+    });
+    expect(receipt.status).toBe(201);
+    const report = (await (await shared('/report')).json()) as {
+      custody: { receipt: { decision: string; receivedBy: string; arrivalTempC: number } | null };
+      integrity: { revision: number; digest: string };
+    };
+    expect(report.custody.receipt).toMatchObject({
+      decision: 'rejected',
+      receivedBy: '李医生',
+      arrivalTempC: 9.1,
+    });
+    const pdf = await shared('/report?format=pdf');
+    expect((await pdfText(Buffer.from(await pdf.arrayBuffer()))).text).toContain('拒收');
+
+    // The report as the consignee keeps it checks out against the stored readings.
+    const verified = (await (await api.call('/v1/verify', { body: report })).json()) as { valid: boolean };
+    expect(verified.valid).toBe(true);
+    const forged = (await (
+      await api.call('/v1/verify', {
+        body: { ...report, integrity: { ...report.integrity, digest: '0'.repeat(64) } },
+      })
+    ).json()) as { valid: boolean };
+    expect(forged.valid).toBe(false);
+  });
+
   it('hides another shipper’s report as 404', async () => {
     await api.call('/v1/users', {
       body: { id: 'other', name: 'Other', role: 'shipper', shipper: 'Other Shipper' },

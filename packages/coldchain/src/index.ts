@@ -56,6 +56,7 @@ export type {
   ReportShipment,
   ReportShipmentInput,
   ReportShipmentStatus,
+  ReportReceipt,
   ReportUnloading,
   SensorStatistics,
   TimedValue,

@@ -124,7 +124,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       .filter((a) => !matched.has(a.key))
       .sort((a, b) => a.id - b.id)
       .map(alertOf),
-    custody: custodyChain(legs),
+    custody: { ...custodyChain(legs), receipt: input.receipt ?? null },
     completeness,
     verdict: decideVerdict({
       status: shipment.status,
@@ -325,7 +325,7 @@ function alertOf(a: ReportAlertInput): ReportAlert {
   };
 }
 
-function custodyChain(legs: readonly ReportLegInput[]): ReportCustodyChain {
+function custodyChain(legs: readonly ReportLegInput[]): Omit<ReportCustodyChain, 'receipt'> {
   const last = legs[legs.length - 1];
   const unloaded =
     last !== undefined &&

@@ -91,8 +91,23 @@ export interface ReportAlertInput {
   resolvedAtMs: number | null;
 }
 
+/** The consignee's receipt (GSP acceptance): arrival, temperature measured then, accepted or rejected. */
+export interface ReportReceipt {
+  arrivedAtMs: number;
+  arrivalTempC: number | null;
+  decision: 'accepted' | 'rejected';
+  /** Why; required for a rejection. */
+  reason: string | null;
+  receivedBy: string;
+  place: string | null;
+  /** Wall clock it was recorded at. */
+  recordedAtMs: number;
+}
+
 export interface ReportInput {
   shipment: ReportShipmentInput;
+  /** The consignee's receipt, once recorded. */
+  receipt?: ReportReceipt | null;
   profile: Profile;
   /** In any order; they are taken in the order of `fromMs`. */
   legs: readonly ReportLegInput[];
@@ -328,6 +343,8 @@ export interface ReportCustodyChain {
   legs: ReportCustodyLeg[];
   /** Null while the last leg is open or when it was not closed by unloading. */
   unloading: ReportUnloading | null;
+  /** The consignee's receipt; null until recorded. */
+  receipt: ReportReceipt | null;
 }
 
 /**

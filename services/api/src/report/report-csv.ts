@@ -352,6 +352,23 @@ export function renderReportCsv(report: ComplianceReport, options: ReportRenderO
     [cu.leg, ...timeHeaders(cu.at), cu.endedBy, c.celsius(cu.endTemp), cu.place, cu.note],
     u === null ? [] : [[u.legId, ...time(u.atMs), u.endedBy, u.endTempC, u.endPlace, u.endNote]],
   );
+  const rc = report.custody.receipt;
+  section(
+    'receipt',
+    [cu.receipt, ...timeHeaders(cu.at), cu.receivedBy, c.celsius(cu.arrivalTemp), cu.place, cu.reason],
+    rc === null
+      ? []
+      : [
+          [
+            cu.decision[rc.decision],
+            ...time(rc.arrivedAtMs),
+            rc.receivedBy,
+            rc.arrivalTempC,
+            rc.place,
+            rc.reason,
+          ],
+        ],
+  );
 
   const co = report.completeness;
   const cl = labels.completeness;

@@ -162,6 +162,11 @@ export interface ReportLabels {
     at: string;
     endedBy: string;
     endTemp: string;
+    receipt: string;
+    decision: Record<'accepted' | 'rejected', string>;
+    receivedBy: string;
+    arrivalTemp: string;
+    reason: string;
     none: string;
   };
   completeness: {
@@ -394,6 +399,11 @@ const zh: ReportLabels = {
     at: '卸货时间',
     endedBy: '卸货人',
     endTemp: '卸货温度',
+    receipt: '收货验收',
+    decision: { accepted: '验收合格，已接收', rejected: '拒收' },
+    receivedBy: '收货人',
+    arrivalTemp: '到货温度',
+    reason: '原因',
     none: '尚无交接记录',
   },
   completeness: {
@@ -626,6 +636,11 @@ const en: ReportLabels = {
     at: 'Unloaded at',
     endedBy: 'Unloaded by',
     endTemp: 'Temperature at unloading',
+    receipt: 'Receipt by the consignee',
+    decision: { accepted: 'accepted', rejected: 'rejected' },
+    receivedBy: 'Received by',
+    arrivalTemp: 'Temperature at arrival',
+    reason: 'Reason',
     none: 'No custody recorded yet',
   },
   completeness: {

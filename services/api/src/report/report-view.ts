@@ -421,6 +421,7 @@ function excursionsSection(report: ComplianceReport, labels: ReportLabels, f: Re
 function custodySection(report: ComplianceReport, labels: ReportLabels, f: ReportFormat): ViewSection {
   const l = labels.custody;
   const unloading = report.custody.unloading;
+  const receipt = report.custody.receipt;
   return {
     id: 'custody',
     title: labels.section.custody,
@@ -462,6 +463,21 @@ function custodySection(report: ComplianceReport, labels: ReportLabels, f: Repor
                 { label: l.endTemp, value: f.tempC(unloading.endTempC) },
                 { label: l.place, value: orNone(unloading.endPlace) },
                 { label: l.note, value: orNone(unloading.endNote) },
+              ],
+            },
+          ]),
+      ...(receipt === null
+        ? []
+        : [
+            {
+              kind: 'fields' as const,
+              rows: [
+                { label: l.receipt, value: l.decision[receipt.decision] },
+                { label: l.at, value: f.inline(receipt.arrivedAtMs) },
+                { label: l.receivedBy, value: receipt.receivedBy },
+                { label: l.arrivalTemp, value: f.tempC(receipt.arrivalTempC) },
+                { label: l.place, value: orNone(receipt.place) },
+                { label: l.reason, value: orNone(receipt.reason) },
               ],
             },
           ]),

@@ -311,6 +311,15 @@ export function sampleReport(): ComplianceReport {
         endPlace: '沈阳市疾控中心冷库',
         endNote: null,
       },
+      receipt: {
+        arrivedAtMs: s.endMs,
+        arrivalTempC: 4.8,
+        decision: 'accepted',
+        reason: null,
+        receivedBy: '王芳',
+        place: '沈阳市疾控中心冷库',
+        recordedAtMs: s.endMs + 10 * MIN,
+      },
     },
     completeness: {
       recordingIntervalMs: 5 * MIN,

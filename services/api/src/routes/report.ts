@@ -48,9 +48,10 @@ const complianceReportSchema = z.record(z.string(), z.unknown()).meta({
 async function loadReportInput(deps: ApiDeps, shipment: Shipment, nowMs: number): Promise<ReportInput> {
   const profile = deps.profiles.get(shipment.profileId);
   if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
-  const [legs, alerts] = await Promise.all([
+  const [legs, alerts, receipt] = await Promise.all([
     deps.store.legsOfShipment(shipment.id),
     deps.store.listAlerts({ shipmentId: shipment.id, limit: 1000 }),
+    deps.store.getReceipt(shipment.id),
   ]);
   // An open leg's window ends at the report's instant, as the revision's (see `legsAsOf`), so that
   // a verification later asks for exactly these readings.
@@ -60,7 +61,7 @@ async function loadReportInput(deps: ApiDeps, shipment: Shipment, nowMs: number)
       readings: await readDeviceHistory(deps.influx, leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1),
     })),
   );
-  return { shipment, profile, legs: withReadings, alerts, nowMs };
+  return { shipment, profile, legs: withReadings, alerts, receipt, nowMs };
 }
 
 export interface IssuedReport {

@@ -211,6 +211,45 @@ async function fill(store: MetadataStore): Promise<Credentials> {
   tokens.revoked = revoked.token;
   await store.revokeApiToken(revoked.record.id);
   await store.setApiUserDisabled('temp', true);
+
+  // A signed report revision with its reading lines, a share link (one revoked), a receipt.
+  await store.addReportRevision({
+    shipmentId: 'S2',
+    revision: 1,
+    issuedAtMs: T0 - 40_000_000,
+    digest: 'a'.repeat(64),
+    verdict: 'pass',
+    signature: 'c2lnbmF0dXJl',
+    keyId: 'key-1',
+    readingLines: ['1\tlogger-7\t1000\ttemp.product=-19.5', '1\tlogger-7\t61000\ttemp.product=-19.25'],
+    excursions: [],
+    changes: null,
+  });
+  await store.createShareLink({
+    id: 'link-1',
+    shipmentId: 'S2',
+    createdBy: 'admin',
+    label: 'market',
+    expiresAtMs: T0 + 86_400_000,
+  });
+  await store.createShareLink({
+    id: 'link-2',
+    shipmentId: 'S2',
+    createdBy: 'admin',
+    label: 'old',
+    expiresAtMs: T0 + 86_400_000,
+  });
+  await store.revokeShareLink('link-2', 'admin');
+  await store.recordReceipt({
+    shipmentId: 'S2',
+    linkId: 'link-1',
+    arrivedAtMs: T0 - 43_200_000,
+    arrivalTempC: -18.5,
+    decision: 'accepted',
+    reason: null,
+    receivedBy: 'stall 12',
+    place: 'Shenyang market',
+  });
   return { devices, services, tokens };
 }
 
@@ -246,6 +285,10 @@ async function readAll(store: MetadataStore) {
     deadLetterStats: await store.deadLetterStats(),
     deadLetters: await store.listDeadLetters({ limit: 1000 }),
     deadLettersOfTruck: await store.listDeadLetters({ deviceId: 'truck-1' }),
+    revisions: await Promise.all(shipments.map((s) => store.listReportRevisions(s.id))),
+    revisionWithLines: await store.getReportRevision('S2', 1),
+    shareLinks: await Promise.all(shipments.map((s) => store.listShareLinks(s.id))),
+    receipts: await Promise.all(shipments.map((s) => store.getReceipt(s.id))),
   };
 }
 
@@ -313,6 +356,9 @@ describe('copying the SQLite metadata store to PostgreSQL', () => {
       alert_comments: 3,
       api_users: 3,
       api_tokens: 4,
+      report_revisions: 1,
+      share_links: 2,
+      shipment_receipts: 1,
       service_state: 2,
       webhook_deliveries: 2,
       dead_letters: 5,

@@ -1,9 +1,12 @@
 import {
+  createChunkCache,
   createWindowCellCache,
   type HistoryLeg,
   type HistoryPoint,
   type HistoryWindow,
   localIsoTime,
+  readDeviceHistory,
+  readDeviceHistoryCached,
   readingToLine,
   readLatestReadings,
   readLegPoints,
@@ -487,5 +490,20 @@ describe('windowed history from the cell cache', () => {
     expect(at(T0 + 5 * H).sensors.product).toMatchObject({ count: 16, max: 14.5 });
     expect(at(T0 + 31 * H).sensors.product).toMatchObject({ count: 16, min: -3 });
     expect(at(T0 + 31 * H).sensors.rh?.count).toBe(15);
+  });
+
+  it('reads raw readings from its cache exactly as from InfluxDB, and sees a backlog in a day it holds', async () => {
+    const cache = createChunkCache<Reading>();
+    const from = T0 + 2 * H + 30 * MIN;
+    const to = T0 + 47 * H;
+    const fresh = await readDeviceHistory(influx, device, from, to);
+    expect(await readDeviceHistoryCached(influx, device, from, to, cache)).toEqual(fresh);
+    expect(cache.size()).toBe(2);
+    expect(await readDeviceHistoryCached(influx, device, from, to, cache)).toEqual(fresh);
+    await write([{ tsMs: T0 + 40 * H + 30_000, temp: { product: 11.25 } }]);
+    const after = await readDeviceHistoryCached(influx, device, from, to, cache);
+    expect(after).toEqual(await readDeviceHistory(influx, device, from, to));
+    expect(after).toHaveLength(fresh.length + 1);
+    expect(after.find((r) => r.tsMs === T0 + 40 * H + 30_000)?.temp).toEqual({ product: 11.25 });
   });
 });

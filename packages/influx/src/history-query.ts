@@ -11,7 +11,7 @@ export const queryApi = (connection: InfluxConnection): QueryApi =>
  * (fields pivoted into columns). Device ids are restricted by the schema to `[A-Za-z0-9_-]`, so
  * they are safe inside the Flux string literal.
  */
-function pivotedPoints(
+export function pivotedPoints(
   connection: InfluxConnection,
   deviceId: string,
   fromMs: number,

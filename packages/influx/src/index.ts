@@ -53,6 +53,7 @@ export {
   legPointsHistoryFlux,
   type PointsPage,
   type PointsQuery,
+  readDeviceHistoryCached,
   readLatestReadings,
   readLegPoints,
   readLegTrack,
@@ -61,5 +62,11 @@ export {
   type WindowsQuery,
   windowedHistoryFlux,
 } from './shipment-history.js';
-export { type CachedCell, createWindowCellCache, type WindowCellCache } from './window-cell-cache.js';
+export {
+  type CachedCell,
+  type ChunkCache,
+  createChunkCache,
+  createWindowCellCache,
+  type WindowCellCache,
+} from './window-cell-cache.js';
 export { isTimeZone, localIsoTime, zoneOffsetMs } from './zoned-time.js';

@@ -1,11 +1,11 @@
 import { isValidDeviceId, MAX_FUTURE_SKEW_MS, type Reading, SENSOR_NAME_PATTERN } from '@coldchain/schema';
 import type { FluxTableMetaData } from '@influxdata/influxdb-client';
-import { queryApi, readingFromRow } from './history-query.js';
+import { pivotedPoints, queryApi, readingFromRow } from './history-query.js';
 import { HistoryQueryError } from './history-query-error.js';
 import { type Every, parseEvery, planWindows, type WindowPlan } from './history-windows.js';
 import { TELEMETRY_MEASUREMENT } from './line-protocol.js';
 import type { InfluxConnection } from './local-server.js';
-import type { CachedCell, WindowCellCache } from './window-cell-cache.js';
+import { type CachedCell, type ChunkCache, utcDayChunks, type WindowCellCache } from './window-cell-cache.js';
 
 /**
  * A shipment's history is stitched from its custody legs (DESIGN.md §3): each leg's device over that
@@ -158,23 +158,16 @@ interface Chunk {
   key: string;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The spans cut at UTC midnights. */
 function chunksOf(prepared: PreparedWindows): Chunk[] {
   const fieldsKey = prepared.fields?.join(',') ?? '*';
   const grid = `${prepared.plan.baseMs}+${prepared.plan.baseOffsetMs}`;
-  const out: Chunk[] = [];
-  for (const span of prepared.spans) {
-    const stopMs = span.stopMs as number;
-    for (let a = span.startMs; a < stopMs; ) {
-      const b = Math.min(stopMs, (Math.floor(a / DAY_MS) + 1) * DAY_MS);
-      const key = `${span.leg.deviceId}|${fieldsKey}|${grid}|${a}|${b}`;
-      out.push({ span: { leg: span.leg, startMs: a, stopMs: b }, key });
-      a = b;
-    }
-  }
-  return out;
+  return prepared.spans.flatMap((span) =>
+    utcDayChunks(span.startMs, span.stopMs as number).map(({ startMs, stopMs }) => ({
+      span: { leg: span.leg, startMs, stopMs },
+      key: `${span.leg.deviceId}|${fieldsKey}|${grid}|${startMs}|${stopMs}`,
+    })),
+  );
 }
 
 /**
@@ -188,21 +181,11 @@ async function cachedCells(
 ): Promise<CachedCell[]> {
   const chunks = chunksOf(prepared);
   const predicate = fieldFilter(prepared.fields, 'windows');
-  // Stored values per field and chunk: daily counts of each span, stamped with the chunk's start.
-  const countsFlux = union(
-    prepared.spans.map(
-      (span) => `${source(connection.bucket, span, predicate)}
-    |> aggregateWindow(every: 1d, fn: count, createEmpty: false, timeSrc: "_start")
-    |> keep(columns: ["_time", "_field", "_value"])`,
-    ),
+  const fingerprints = await dailyCountFingerprints(
+    connection,
+    prepared.spans.map((span) => source(connection.bucket, span, predicate)),
   );
-  const counts = new Map<number, string[]>();
-  for (const cell of await collectCells(connection, countsFlux)) {
-    const list = counts.get(cell.tsMs) ?? [];
-    list.push(`${cell.field}:${cell.value}`);
-    counts.set(cell.tsMs, list);
-  }
-  const fingerprint = (chunk: Chunk) => (counts.get(chunk.span.startMs) ?? []).sort().join(',');
+  const fingerprint = (chunk: Chunk) => fingerprints.get(chunk.span.startMs) ?? '';
   const cells: CachedCell[] = [];
   const missing: Chunk[] = [];
   for (const chunk of chunks) {
@@ -348,6 +331,89 @@ export async function readLatestReadings(
       latest[row._field] = row._value;
   }
   return out;
+}
+
+/**
+ * A device's stored readings in `[fromMs, toMs)`, oldest first, as `readDeviceHistory` gives them,
+ * with every UTC day that InfluxDB still holds unchanged (same counts per field) taken from `cache`:
+ * a 30-day report or excursion list reads only the days that changed since it was last asked for.
+ */
+export async function readDeviceHistoryCached(
+  connection: InfluxConnection,
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+  cache: ChunkCache<Reading>,
+): Promise<Reading[]> {
+  assertDeviceId(deviceId);
+  if (toMs <= fromMs) return [];
+  const chunks = utcDayChunks(fromMs, toMs).map((c) => ({
+    ...c,
+    key: `${deviceId}|${c.startMs}|${c.stopMs}`,
+  }));
+  const span = (startMs: number, stopMs: number): LegSpan => ({
+    leg: { legId: 0, deviceId, holder: '', fromMs: startMs, toMs: stopMs },
+    startMs,
+    stopMs,
+  });
+  const fingerprints = await dailyCountFingerprints(connection, [
+    source(connection.bucket, span(fromMs, toMs), 'true'),
+  ]);
+  const out: Reading[][] = [];
+  let run: typeof chunks = [];
+  // Days that changed are read in runs of consecutive days: one query per run.
+  const readRun = async () => {
+    if (run.length === 0) return;
+    const first = run[0] as (typeof chunks)[number];
+    const last = run[run.length - 1] as (typeof chunks)[number];
+    const readings = (await pivotedPoints(connection, deviceId, first.startMs, last.stopMs)).map(
+      readingFromRow,
+    );
+    let i = 0;
+    for (const chunk of run) {
+      const items: Reading[] = [];
+      while (i < readings.length && (readings[i] as Reading).tsMs < chunk.stopMs)
+        items.push(readings[i++] as Reading);
+      cache.set(chunk.key, fingerprints.get(chunk.startMs) ?? '', items);
+      out.push(items);
+    }
+    run = [];
+  };
+  for (const chunk of chunks) {
+    const hit = cache.get(chunk.key, fingerprints.get(chunk.startMs) ?? '');
+    if (hit) {
+      await readRun();
+      out.push(hit as Reading[]);
+    } else run.push(chunk);
+  }
+  await readRun();
+  return out.flat();
+}
+
+/**
+ * The number of stored values per field in each UTC day of each source (a `range |> filter`
+ * pipeline), by the day's start, or the source's start in its first day: a chunk's fingerprint for
+ * the chunk caches (see `ChunkCache`).
+ */
+export async function dailyCountFingerprints(
+  connection: InfluxConnection,
+  sources: readonly string[],
+): Promise<Map<number, string>> {
+  const counts = new Map<number, string[]>();
+  if (sources.length === 0) return new Map();
+  const flux = union(
+    sources.map(
+      (src) => `${src}
+    |> aggregateWindow(every: 1d, fn: count, createEmpty: false, timeSrc: "_start")
+    |> keep(columns: ["_time", "_field", "_value"])`,
+    ),
+  );
+  for (const cell of await collectCells(connection, flux)) {
+    const list = counts.get(cell.tsMs) ?? [];
+    list.push(`${cell.field}:${cell.value}`);
+    counts.set(cell.tsMs, list);
+  }
+  return new Map([...counts].map(([tsMs, list]) => [tsMs, list.sort().join(',')]));
 }
 
 // --- Query text ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { Profile } from '@coldchain/coldchain';
 import type { InfluxConnection } from '@coldchain/influx';
+import type { Reading } from '@coldchain/schema';
 import type { Alert, MetadataStore } from '@coldchain/store';
 import type { Logger } from 'pino';
 import type { ReportSigningKey } from './integrity/signing-key.js';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   tokenCacheMs?: number;
   /** Day chunks of windowed-history cells kept in memory (0: none). Default 1,000. */
   historyCacheChunks?: number;
+  /** Day chunks of raw readings kept in memory for reports and excursions (0: none). Default 500. */
+  readingsCacheChunks?: number;
   /** Open alert streams one user may hold at once; more get 429. Default 20. */
   streamsPerUser?: number;
   /**
@@ -43,4 +46,12 @@ export interface ApiDeps {
   secrets?: { reportSigningKey: ReportSigningKey; shareLinkSecret: Buffer };
   /** SSE heartbeat interval. */
   heartbeatMs?: number;
+}
+
+/** A device's stored readings in `[fromMs, toMs)`, oldest first (cached per unchanged day). */
+export type ReadingsSource = (deviceId: string, fromMs: number, toMs: number) => Promise<Reading[]>;
+
+/** What the routes get: the dependencies, and what `createApi` builds once from them. */
+export interface ApiContext extends ApiDeps {
+  readings: ReadingsSource;
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createInfluxProbe } from '@coldchain/influx';
+import { createChunkCache, createInfluxProbe, readDeviceHistoryCached } from '@coldchain/influx';
 import { createProcessMetrics } from '@coldchain/runtime';
+import type { Reading } from '@coldchain/schema';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Registry } from 'prom-client';
-import type { ApiDeps } from './api-deps.js';
+import type { ApiContext, ApiDeps } from './api-deps.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { ApiError, asApiError } from './http/api-error.js';
 import type { AppEnv } from './http/app-env.js';
@@ -128,17 +129,24 @@ export function createApi(deps: ApiDeps) {
     return auth(c, next);
   });
 
+  // Reports and excursions read every reading of a shipment: unchanged days come from memory.
+  const readingsCache = createChunkCache<Reading>({ maxChunks: deps.readingsCacheChunks ?? 500 });
+  const ctx: ApiContext = {
+    ...deps,
+    readings: (deviceId, fromMs, toMs) =>
+      readDeviceHistoryCached(deps.influx, deviceId, fromMs, toMs, readingsCache),
+  };
   shipmentRoutes(app, deps);
   custodyRoutes(app, deps);
-  historyRoutes(app, deps);
+  historyRoutes(app, ctx);
   alertRoutes(app, deps);
   deviceRoutes(app, deps);
   userRoutes(app, deps, auth.forget);
   const reportKey = deps.secrets?.reportSigningKey ?? generateReportSigningKey();
   const shareSecret = deps.secrets?.shareLinkSecret ?? randomBytes(32);
   const shareScope = createShareScope({ store: deps.store, secret: shareSecret, now });
-  reportRoutes(app, deps, reportKey, shareScope);
-  integrityRoutes(app, deps, reportKey);
+  reportRoutes(app, ctx, reportKey, shareScope);
+  integrityRoutes(app, ctx, reportKey);
   sharingRoutes(app, deps, { secret: shareSecret, shareScope, key: reportKey });
   epcisRoutes(app, deps);
 

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   API_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Day chunks of windowed-history aggregates kept in memory (about 1,150 cells each); 0 turns it off. */
   API_HISTORY_CACHE_CHUNKS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
+  /** Day chunks of raw readings kept for reports and excursions (a device-day of one-minute readings is about 200 KB). */
+  API_READINGS_CACHE_CHUNKS: z.coerce.number().int().min(0).max(1_000_000).default(500),
   ...logLevelEnv,
 });
 
@@ -57,6 +59,7 @@ export function readApiEnv(env: NodeJS.ProcessEnv = process.env) {
     authFailuresPerMin: e.API_AUTH_FAILURES_PER_MIN,
     tokenCacheMs: e.API_TOKEN_CACHE_MS,
     historyCacheChunks: e.API_HISTORY_CACHE_CHUNKS,
+    readingsCacheChunks: e.API_READINGS_CACHE_CHUNKS,
     streamsPerUser: e.API_STREAMS_PER_USER,
     logLevel: e.LOG_LEVEL,
   };

@@ -49,6 +49,7 @@ export async function startApi(env: ApiEnv, log: Logger) {
     authFailuresPerMin: env.authFailuresPerMin,
     tokenCacheMs: env.tokenCacheMs,
     historyCacheChunks: env.historyCacheChunks,
+    readingsCacheChunks: env.readingsCacheChunks,
     streamsPerUser: env.streamsPerUser,
     secrets: {
       reportSigningKey: loadReportSigningKey(env.dataDir),

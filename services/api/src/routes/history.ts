@@ -2,7 +2,6 @@ import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
 import {
   createWindowCellCache,
   type HistoryLeg,
-  readDeviceHistory,
   readLegPoints,
   readLegTrack,
   readLegWindows,
@@ -19,7 +18,7 @@ import type { CustodyLeg, Shipment } from '@coldchain/store';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiContext } from '../api-deps.js';
 import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
 import { trackGeoJson } from '../history/track-geojson.js';
 import { ApiError, badField } from '../http/api-error.js';
@@ -51,7 +50,7 @@ const csvResponse = (c: Context, name: string, body: string) =>
  * excursions as the breach engine finds them over the stored readings (the same code the ingest
  * runs, so they agree with the alerts); its track as GeoJSON.
  */
-export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
   // Windowed histories are answered from aggregate cells kept per leg and day, each checked against
@@ -155,9 +154,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
         deviceId: leg.deviceId,
         fromMs: leg.fromMs,
         toMs: leg.toMs,
-        readings: (await readDeviceHistory(deps.influx, leg.deviceId, leg.fromMs, leg.toMs ?? at + 1)).map(
-          toEngineReading,
-        ),
+        readings: (await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? at + 1)).map(toEngineReading),
       })),
     );
     return { asOfMs: at, result: evaluateLegs(withReadings, profile, at) };

@@ -7,7 +7,7 @@ import {
   verifyRequestSchema,
 } from '@coldchain/schema';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiContext } from '../api-deps.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
@@ -34,7 +34,7 @@ export const claimOf = (body: unknown) => {
  * may check a signature), issuing a revision, listing them, and `/v1/verify`, which recomputes a
  * report's digest from the stored readings and says exactly what differs.
  */
-export function integrityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, key: ReportSigningKey) {
+export function integrityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext, key: ReportSigningKey) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
 

@@ -4,13 +4,12 @@ import {
   canonicalReadings,
   type ReportInput,
 } from '@coldchain/coldchain';
-import { readDeviceHistory } from '@coldchain/influx';
 import { shareTokenParamSchema, shipmentIdParamSchema, timeZoneSchema } from '@coldchain/schema';
 import type { ReportRevision, Shipment } from '@coldchain/store';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiContext } from '../api-deps.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
@@ -45,7 +44,7 @@ const complianceReportSchema = z.record(z.string(), z.unknown()).meta({
 });
 
 /** The report's inputs: the shipment, its profile, its legs with their devices' readings, its alerts. */
-async function loadReportInput(deps: ApiDeps, shipment: Shipment, nowMs: number): Promise<ReportInput> {
+async function loadReportInput(deps: ApiContext, shipment: Shipment, nowMs: number): Promise<ReportInput> {
   const profile = deps.profiles.get(shipment.profileId);
   if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
   const [legs, alerts, receipt] = await Promise.all([
@@ -58,7 +57,7 @@ async function loadReportInput(deps: ApiDeps, shipment: Shipment, nowMs: number)
   const withReadings = await Promise.all(
     legs.map(async (leg) => ({
       ...leg,
-      readings: await readDeviceHistory(deps.influx, leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1),
+      readings: await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1),
     })),
   );
   return { shipment, profile, legs: withReadings, alerts, receipt, nowMs };
@@ -77,7 +76,7 @@ export interface IssuedReport {
  * handover). One code path for the report in every format and for `POST …/revisions`.
  */
 export async function issueReport(
-  deps: ApiDeps,
+  deps: ApiContext,
   key: ReportSigningKey,
   shipment: Shipment,
   nowMs: number,
@@ -118,7 +117,7 @@ export function reportFormat(format: ReportFormat | undefined, accept: string | 
 
 export function reportRoutes(
   app: OpenAPIHono<AppEnv>,
-  deps: ApiDeps,
+  deps: ApiContext,
   key: ReportSigningKey,
   shareScope: (token: string) => Promise<ShareScope>,
 ) {

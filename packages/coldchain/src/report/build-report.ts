@@ -52,7 +52,11 @@ interface LegView {
  * raised the alerts. Statistics follow the engine's time weighting and, like the engine, leave out readings in
  * a leg's settle period; completeness, the chart and the digest include them — they were recorded.
  */
-export function buildComplianceReport(input: ReportInput): ComplianceReport {
+export function buildComplianceReport(
+  input: ReportInput,
+  /** `canonicalReadings(input)`, when the caller has it already (it is most of the work). */
+  canonicalLines?: readonly string[],
+): ComplianceReport {
   const { shipment, profile, nowMs } = input;
   const legs = orderLegs(input.legs);
   const readings = legs.map(readingsInLeg);
@@ -85,7 +89,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   const excursions = excursionsOf(input, evaluation.excursions, evaluation.legs);
   const matched = new Set(excursions.map((e) => e.alertKey));
   const judged = judgedStatistics(input, views);
-  const lines = canonicalReadings({ legs });
+  const lines = canonicalLines ?? canonicalReadings({ legs });
   const completeness = dataCompleteness(
     views.map((v) => ({
       leg: v.leg,

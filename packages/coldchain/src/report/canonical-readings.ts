@@ -16,9 +16,17 @@ import type { ReportInput } from './report-model.js';
  * gives an identical line and is listed once, while two different values for one timestamp both stay.
  */
 export function canonicalReadings(input: Pick<ReportInput, 'legs'>): string[] {
-  return orderCanonicalLines(
-    input.legs.flatMap((leg) => readingsInLeg(leg).map((r) => canonicalLine(leg.id, leg.deviceId, r))),
-  );
+  const entries: Array<{ legId: number; tsMs: number; line: string }> = [];
+  for (const leg of input.legs) {
+    const seen = new Set<string>();
+    for (const r of readingsInLeg(leg)) {
+      const line = canonicalLine(leg.id, leg.deviceId, r);
+      if (seen.has(line)) continue;
+      seen.add(line);
+      entries.push({ legId: leg.id, tsMs: r.tsMs, line });
+    }
+  }
+  return sortEntries(entries);
 }
 
 /** One reading's line of the canonical form. */
@@ -40,6 +48,10 @@ export function orderCanonicalLines(lines: Iterable<string>): string[] {
     const [legId = '', , tsMs = ''] = line.split('\t', 3);
     return { legId: Number(legId), tsMs: Number(tsMs), line };
   });
+  return sortEntries(entries);
+}
+
+function sortEntries(entries: Array<{ legId: number; tsMs: number; line: string }>): string[] {
   entries.sort(
     (a, b) => a.legId - b.legId || a.tsMs - b.tsMs || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0),
   );

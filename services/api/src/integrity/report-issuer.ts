@@ -36,16 +36,17 @@ export async function issueReportRevision(
   report: ReportToIssue,
 ): Promise<IssuedRevision> {
   for (let attempt = 1; ; attempt++) {
-    const latest = await deps.store.latestReportRevision(report.shipmentId);
+    // Compared without its reading lines (decompressing a month of them costs more than the rest
+    // of a report); they are read only when a new revision has to say what changed.
+    const current = (await deps.store.listReportRevisions(report.shipmentId)).at(-1);
     if (
-      latest &&
-      latest.digest === report.digest &&
-      latest.verdict === report.verdict &&
-      sameExcursions(latest.excursions, report.excursions)
-    ) {
-      const { readingLines: _, ...revision } = latest;
-      return { revision, reused: true };
-    }
+      current &&
+      current.digest === report.digest &&
+      current.verdict === report.verdict &&
+      sameExcursions(current.excursions, report.excursions)
+    )
+      return { revision: current, reused: true };
+    const latest = current ? await deps.store.getReportRevision(report.shipmentId, current.revision) : null;
     const number = (latest?.revision ?? 0) + 1;
     const issuedAtMs = deps.now();
     const fields = {

@@ -82,12 +82,13 @@ export async function issueReport(
   nowMs: number,
 ): Promise<IssuedReport> {
   const input = await loadReportInput(deps, shipment, nowMs);
-  const report = buildComplianceReport(input);
+  const lines = canonicalReadings(input);
+  const report = buildComplianceReport(input, lines);
   const { revision, reused } = await issueReportRevision(
     { store: deps.store, key, now: () => nowMs },
     {
       shipmentId: shipment.id,
-      lines: canonicalReadings(input),
+      lines,
       digest: report.evidence.digest,
       verdict: report.verdict.status,
       excursions: report.excursions.map((e) => ({

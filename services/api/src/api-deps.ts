@@ -1,4 +1,4 @@
-import type { Profile } from '@coldchain/coldchain';
+import type { ComplianceReport, Profile } from '@coldchain/coldchain';
 import type { InfluxConnection } from '@coldchain/influx';
 import type { Reading } from '@coldchain/schema';
 import type { Alert, MetadataStore } from '@coldchain/store';
@@ -54,4 +54,9 @@ export type ReadingsSource = (deviceId: string, fromMs: number, toMs: number) =>
 /** What the routes get: the dependencies, and what `createApi` builds once from them. */
 export interface ApiContext extends ApiDeps {
   readings: ReadingsSource;
+  /**
+   * The last report computed per shipment, by everything it was computed from (see `issueReport`):
+   * asked again over the same record, it is not computed again.
+   */
+  reports: Map<string, { key: string; report: ComplianceReport }>;
 }

@@ -135,6 +135,7 @@ export function createApi(deps: ApiDeps) {
     ...deps,
     readings: (deviceId, fromMs, toMs) =>
       readDeviceHistoryCached(deps.influx, deviceId, fromMs, toMs, readingsCache),
+    reports: new Map(),
   };
   shipmentRoutes(app, deps);
   custodyRoutes(app, deps);

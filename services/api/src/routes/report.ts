@@ -3,6 +3,7 @@ import {
   type ComplianceReport,
   canonicalReadings,
   type ReportInput,
+  readingsDigest,
 } from '@coldchain/coldchain';
 import { shareTokenParamSchema, shipmentIdParamSchema, timeZoneSchema } from '@coldchain/schema';
 import type { ReportRevision, Shipment } from '@coldchain/store';
@@ -83,7 +84,7 @@ export async function issueReport(
 ): Promise<IssuedReport> {
   const input = await loadReportInput(deps, shipment, nowMs);
   const lines = canonicalReadings(input);
-  const report = buildComplianceReport(input, lines);
+  const report = memoised(deps, input, lines);
   const { revision, reused } = await issueReportRevision(
     { store: deps.store, key, now: () => nowMs },
     {
@@ -104,6 +105,39 @@ export async function issueReport(
     },
   );
   return { report, revision, reused };
+}
+
+/** Reports kept for shipments asked for again over an unchanged record. */
+const MAX_MEMOISED_REPORTS = 200;
+
+/**
+ * The report of `input`, computed, or the one computed before from exactly the same record: the
+ * same readings (their canonical digest), shipment, legs, alerts and receipt. Only a report that
+ * does not depend on the clock is kept: every leg handed over, and the last one long enough ago
+ * (`maxGapMs`) that no upload is still expected; an open journey is computed every time.
+ */
+function memoised(deps: ApiContext, input: ReportInput, lines: readonly string[]): ComplianceReport {
+  const lastEnd = Math.max(...input.legs.map((l) => l.toMs ?? Number.POSITIVE_INFINITY));
+  const settled =
+    input.legs.length > 0 && Number.isFinite(lastEnd) && input.nowMs - lastEnd >= input.profile.maxGapMs;
+  if (!settled) return buildComplianceReport(input, lines);
+  const key = JSON.stringify([
+    readingsDigest(lines),
+    input.shipment,
+    input.legs.map(({ readings: _, ...leg }) => leg),
+    input.alerts,
+    input.receipt ?? null,
+  ]);
+  const kept = deps.reports.get(input.shipment.id);
+  if (kept?.key === key) return { ...kept.report, generatedAtMs: input.nowMs };
+  const report = buildComplianceReport(input, lines);
+  deps.reports.delete(input.shipment.id);
+  if (deps.reports.size >= MAX_MEMOISED_REPORTS) {
+    const oldest = deps.reports.keys().next().value;
+    if (oldest !== undefined) deps.reports.delete(oldest);
+  }
+  deps.reports.set(input.shipment.id, { key, report });
+  return report;
 }
 
 /** The format asked for: `format=`, else the Accept header, else JSON. */

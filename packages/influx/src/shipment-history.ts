@@ -337,6 +337,8 @@ export async function readLatestReadings(
  * A device's stored readings in `[fromMs, toMs)`, oldest first, as `readDeviceHistory` gives them,
  * with every UTC day that InfluxDB still holds unchanged (same counts per field) taken from `cache`:
  * a 30-day report or excursion list reads only the days that changed since it was last asked for.
+ * `version` names what was read (each day and its counts): two answers with the same version hold
+ * the same readings.
  */
 export async function readDeviceHistoryCached(
   connection: InfluxConnection,
@@ -344,9 +346,9 @@ export async function readDeviceHistoryCached(
   fromMs: number,
   toMs: number,
   cache: ChunkCache<Reading>,
-): Promise<Reading[]> {
+): Promise<{ readings: Reading[]; version: string }> {
   assertDeviceId(deviceId);
-  if (toMs <= fromMs) return [];
+  if (toMs <= fromMs) return { readings: [], version: '' };
   const chunks = utcDayChunks(fromMs, toMs).map((c) => ({
     ...c,
     key: `${deviceId}|${c.startMs}|${c.stopMs}`,
@@ -387,7 +389,9 @@ export async function readDeviceHistoryCached(
     } else run.push(chunk);
   }
   await readRun();
-  return out.flat();
+  // What the answer was read from: equal versions mean equal readings (see `ChunkCache`).
+  const version = chunks.map((c) => `${c.key}=${fingerprints.get(c.startMs) ?? ''}`).join(';');
+  return { readings: out.flat(), version };
 }
 
 /**

@@ -48,8 +48,15 @@ export interface ApiDeps {
   heartbeatMs?: number;
 }
 
-/** A device's stored readings in `[fromMs, toMs)`, oldest first (cached per unchanged day). */
-export type ReadingsSource = (deviceId: string, fromMs: number, toMs: number) => Promise<Reading[]>;
+/**
+ * A device's stored readings in `[fromMs, toMs)`, oldest first (cached per unchanged day), and the
+ * version they were read at: equal versions, equal readings.
+ */
+export type ReadingsSource = (
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+) => Promise<{ readings: Reading[]; version: string }>;
 
 /** What the routes get: the dependencies, and what `createApi` builds once from them. */
 export interface ApiContext extends ApiDeps {
@@ -58,5 +65,5 @@ export interface ApiContext extends ApiDeps {
    * The last report computed per shipment, by everything it was computed from (see `issueReport`):
    * asked again over the same record, it is not computed again.
    */
-  reports: Map<string, { key: string; report: ComplianceReport }>;
+  reports: Map<string, { key: string; report: ComplianceReport; lines: readonly string[] }>;
 }

@@ -154,7 +154,9 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
         deviceId: leg.deviceId,
         fromMs: leg.fromMs,
         toMs: leg.toMs,
-        readings: (await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? at + 1)).map(toEngineReading),
+        readings: (await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? at + 1)).readings.map(
+          toEngineReading,
+        ),
       })),
     );
     return { asOfMs: at, result: evaluateLegs(withReadings, profile, at) };

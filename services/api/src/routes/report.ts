@@ -3,7 +3,6 @@ import {
   type ComplianceReport,
   canonicalReadings,
   type ReportInput,
-  readingsDigest,
 } from '@coldchain/coldchain';
 import { shareTokenParamSchema, shipmentIdParamSchema, timeZoneSchema } from '@coldchain/schema';
 import type { ReportRevision, Shipment } from '@coldchain/store';
@@ -45,7 +44,11 @@ const complianceReportSchema = z.record(z.string(), z.unknown()).meta({
 });
 
 /** The report's inputs: the shipment, its profile, its legs with their devices' readings, its alerts. */
-async function loadReportInput(deps: ApiContext, shipment: Shipment, nowMs: number): Promise<ReportInput> {
+async function loadReportInput(
+  deps: ApiContext,
+  shipment: Shipment,
+  nowMs: number,
+): Promise<{ input: ReportInput; readingsVersion: string }> {
   const profile = deps.profiles.get(shipment.profileId);
   if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
   const [legs, alerts, receipt] = await Promise.all([
@@ -55,13 +58,20 @@ async function loadReportInput(deps: ApiContext, shipment: Shipment, nowMs: numb
   ]);
   // An open leg's window ends at the report's instant, as the revision's (see `legsAsOf`), so that
   // a verification later asks for exactly these readings.
-  const withReadings = await Promise.all(
-    legs.map(async (leg) => ({
-      ...leg,
-      readings: await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1),
-    })),
+  const read = await Promise.all(
+    legs.map((leg) => deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? nowMs + 1)),
   );
-  return { shipment, profile, legs: withReadings, alerts, receipt, nowMs };
+  return {
+    input: {
+      shipment,
+      profile,
+      legs: legs.map((leg, i) => ({ ...leg, readings: read[i]?.readings ?? [] })),
+      alerts,
+      receipt,
+      nowMs,
+    },
+    readingsVersion: read.map((r) => r.version).join('|'),
+  };
 }
 
 export interface IssuedReport {
@@ -82,14 +92,13 @@ export async function issueReport(
   shipment: Shipment,
   nowMs: number,
 ): Promise<IssuedReport> {
-  const input = await loadReportInput(deps, shipment, nowMs);
-  const lines = canonicalReadings(input);
-  const report = memoised(deps, input, lines);
+  const { input, readingsVersion } = await loadReportInput(deps, shipment, nowMs);
+  const { report, lines } = memoised(deps, input, readingsVersion);
   const { revision, reused } = await issueReportRevision(
     { store: deps.store, key, now: () => nowMs },
     {
       shipmentId: shipment.id,
-      lines,
+      lines: [...lines],
       digest: report.evidence.digest,
       verdict: report.verdict.status,
       excursions: report.excursions.map((e) => ({
@@ -111,33 +120,42 @@ export async function issueReport(
 const MAX_MEMOISED_REPORTS = 200;
 
 /**
- * The report of `input`, computed, or the one computed before from exactly the same record: the
- * same readings (their canonical digest), shipment, legs, alerts and receipt. Only a report that
- * does not depend on the clock is kept: every leg handed over, and the last one long enough ago
- * (`maxGapMs`) that no upload is still expected; an open journey is computed every time.
+ * The report of `input` and its canonical reading lines, computed, or those computed before from
+ * exactly the same record: the same readings (by the version they were read at), shipment, legs,
+ * alerts and receipt. Only a report that does not depend on the clock is kept: every leg handed
+ * over, and the last one long enough ago (`maxGapMs`) that no upload is still expected; an open
+ * journey is computed every time.
  */
-function memoised(deps: ApiContext, input: ReportInput, lines: readonly string[]): ComplianceReport {
+function memoised(
+  deps: ApiContext,
+  input: ReportInput,
+  readingsVersion: string,
+): { report: ComplianceReport; lines: readonly string[] } {
+  const compute = () => {
+    const lines = canonicalReadings(input);
+    return { report: buildComplianceReport(input, lines), lines };
+  };
   const lastEnd = Math.max(...input.legs.map((l) => l.toMs ?? Number.POSITIVE_INFINITY));
   const settled =
     input.legs.length > 0 && Number.isFinite(lastEnd) && input.nowMs - lastEnd >= input.profile.maxGapMs;
-  if (!settled) return buildComplianceReport(input, lines);
+  if (!settled) return compute();
   const key = JSON.stringify([
-    readingsDigest(lines),
+    readingsVersion,
     input.shipment,
     input.legs.map(({ readings: _, ...leg }) => leg),
     input.alerts,
     input.receipt ?? null,
   ]);
   const kept = deps.reports.get(input.shipment.id);
-  if (kept?.key === key) return { ...kept.report, generatedAtMs: input.nowMs };
-  const report = buildComplianceReport(input, lines);
+  if (kept?.key === key) return { report: { ...kept.report, generatedAtMs: input.nowMs }, lines: kept.lines };
+  const fresh = compute();
   deps.reports.delete(input.shipment.id);
   if (deps.reports.size >= MAX_MEMOISED_REPORTS) {
     const oldest = deps.reports.keys().next().value;
     if (oldest !== undefined) deps.reports.delete(oldest);
   }
-  deps.reports.set(input.shipment.id, { key, report });
-  return report;
+  deps.reports.set(input.shipment.id, { key, ...fresh });
+  return fresh;
 }
 
 /** The format asked for: `format=`, else the Accept header, else JSON. */

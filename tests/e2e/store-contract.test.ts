@@ -646,6 +646,31 @@ describe.each([sqlite(), postgres()])('MetadataStore contract on $name', (backen
       expect(await store.getAlertByKey('nope')).toBeNull();
     });
 
+    it('reopens an alert the rules withdrew when its excursion is raised again, never one an operator resolved', async () => {
+      const withdrawn = (await store.upsertAlert(alertInput('S1:range:7'))).alert;
+      await store.acknowledgeAlert(withdrawn.id, 'ops', 'seen');
+      await store.resolveAlert(withdrawn.id, 'system', 'superseded: late readings moved its start');
+      // Raised again with exactly the fields it had: still a change, it is open again.
+      const back = await store.upsertAlert(alertInput('S1:range:7'));
+      expect(back.change).toBe('updated');
+      expect(back.alert).toMatchObject({
+        status: 'acknowledged',
+        acknowledgedBy: 'ops',
+        resolvedAtMs: null,
+        resolvedBy: null,
+        resolutionNote: null,
+      });
+      const never = (await store.upsertAlert(alertInput('S1:range:8'))).alert;
+      await store.resolveAlert(never.id, 'system', 'recovered: a backlog filled the data gap');
+      expect((await store.upsertAlert(alertInput('S1:range:8', { endMs: 9_000 }))).alert.status).toBe('open');
+
+      const closed = (await store.upsertAlert(alertInput('S1:range:9'))).alert;
+      await store.resolveAlert(closed.id, 'ops', 'product checked');
+      const again = await store.upsertAlert(alertInput('S1:range:9', { endMs: 9_000 }));
+      expect(again.alert).toMatchObject({ status: 'resolved', resolvedBy: 'ops', endMs: 9_000 });
+      expect((await store.upsertAlert(alertInput('S1:range:9', { endMs: 9_000 }))).change).toBe('unchanged');
+    });
+
     it('makes one alert per key when two stores raise the same keys at once', async () => {
       const other = await open();
       const keys = Array.from({ length: 20 }, (_, i) => `S1:range:${i}`);

@@ -148,7 +148,9 @@ export interface MetadataStore {
   openLegs(): Promise<CustodyLeg[]>;
 
   /**
-   * Creates the alert for this key, or updates its excursion fields; status is never reopened.
+   * Creates the alert for this key, or updates its excursion fields. An alert the rules withdrew
+   * (resolved by `system`) whose excursion is raised again is reopened (acknowledged if it had
+   * been); one an operator resolved stays resolved.
    * Atomic by key: two processes raising the same key at once make one alert.
    *
    * Every write that changes an alert (an upsert that is not `unchanged`, acknowledge, resolve,

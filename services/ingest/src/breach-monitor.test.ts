@@ -336,3 +336,55 @@ describe('the breach monitor evaluates a shipment again when its custody changes
     await store.close();
   });
 });
+
+describe('an excursion that late readings first withdraw and later bring back', () => {
+  it('ends with its alert open, as the complete history shows it', async () => {
+    // One device on pharma-2-8, a reading a minute; two real 31-minute excursions at 10 °C
+    // (minutes 10–40 and 60–90), 5 °C otherwise. Three messages, each in time order but out of
+    // order with each other: minutes 0–10 plus 60, then minute 50, then all the rest.
+    const t0 = Date.UTC(2026, 10, 2, 8, 0, 0);
+    const { clock, store, monitor, send, at } = harness(t0);
+    await store.createShipment({
+      id: 'S-RE',
+      profileId: 'pharma-2-8',
+      shipper: 'Shenyang Pharma',
+      consignee: 'Clinic',
+    });
+    await store.addCustodyLeg({
+      shipmentId: 'S-RE',
+      deviceId: 'logger-1',
+      holder: 'Cold Express',
+      fromMs: t0 - 15 * MIN,
+      toMs: null,
+      handedOverBy: null,
+      handoverTempC: null,
+    });
+    const temp = (m: number) => ((m >= 10 && m <= 40) || (m >= 60 && m <= 90) ? 10 : 5);
+    const minutes = Array.from({ length: 101 }, (_, m) => m);
+    clock.ms = t0 + 101 * MIN;
+    send(
+      'logger-1',
+      [...minutes.filter((m) => m <= 10), 60].map((m) => at(m, temp(m))),
+    );
+    await monitor.idle();
+    send('logger-1', [at(50, temp(50))]);
+    await monitor.idle();
+    send(
+      'logger-1',
+      minutes.filter((m) => m > 10 && m !== 50 && m !== 60).map((m) => at(m, temp(m))),
+    );
+    await monitor.idle();
+
+    const range = (await store.listAlerts({ shipmentId: 'S-RE', rule: 'range', limit: 100 })).sort(
+      (a, b) => a.startMs - b.startMs,
+    );
+    const real = range.filter((a) => a.status !== 'resolved');
+    expect(real.map((a) => [a.startMs, a.endMs])).toEqual([
+      [t0 + 10 * MIN, t0 + 41 * MIN],
+      [t0 + 60 * MIN, t0 + 91 * MIN],
+    ]);
+    // Whatever was withdrawn on the way ended under another key; none of the real ones is resolved.
+    for (const a of range.filter((x) => x.status === 'resolved'))
+      expect(real.map((r) => r.key)).not.toContain(a.key);
+  });
+});

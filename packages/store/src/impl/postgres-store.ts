@@ -34,6 +34,11 @@ import {
 } from './record-rows.js';
 import { DEFAULT_DEAD_LETTER_LIMITS } from './sqlite-dead-letters.js';
 
+/** An alert the rules resolved (`system`), as `a` in the alert upsert. */
+const WITHDRAWN = "(a.status = 'resolved' AND a.resolved_by = 'system')";
+/** Its status when its excursion is raised again: acknowledged if it had been, else open. */
+const REOPENED_STATUS = `CASE WHEN ${WITHDRAWN} THEN (CASE WHEN a.acknowledged_at_ms IS NULL THEN 'open' ELSE 'acknowledged' END) ELSE a.status END`;
+
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (or `postgresql://`). */
   url: string;
@@ -329,6 +334,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
     },
 
     async upsertAlert(input): Promise<AlertUpsert> {
+      // A withdrawn alert (resolved by the rules, `system`) whose excursion is raised again is open
+      // again: the excursion is real after all. One an operator resolved stays resolved.
       // One statement: two processes raising the same key at once make one alert. The update is
       // skipped when the excursion fields are what is stored (no row returned: unchanged), and a
       // row inserted by this statement has no deleting transaction yet (xmax = 0).
@@ -339,8 +346,12 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<M
          ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, end_ms = excluded.end_ms,
            limit_value = excluded.limit_value, peak_value = excluded.peak_value,
            peak_ts_ms = excluded.peak_ts_ms, detail = excluded.detail,
+           status = ${REOPENED_STATUS},
+           resolved_at_ms = CASE WHEN ${WITHDRAWN} THEN NULL ELSE a.resolved_at_ms END,
+           resolved_by = CASE WHEN ${WITHDRAWN} THEN NULL ELSE a.resolved_by END,
+           resolution_note = CASE WHEN ${WITHDRAWN} THEN NULL ELSE a.resolution_note END,
            updated_at_ms = GREATEST(excluded.updated_at_ms, a.updated_at_ms + 1)
-         WHERE (a.severity, a.end_ms, a.limit_value, a.peak_value, a.peak_ts_ms, a.detail)
+         WHERE ${WITHDRAWN} OR (a.severity, a.end_ms, a.limit_value, a.peak_value, a.peak_ts_ms, a.detail)
            IS DISTINCT FROM (excluded.severity, excluded.end_ms, excluded.limit_value, excluded.peak_value,
              excluded.peak_ts_ms, excluded.detail)
          RETURNING *, (xmax = 0) AS inserted`,

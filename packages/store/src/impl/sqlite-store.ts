@@ -37,6 +37,9 @@ import {
 import { CUSTODY_OVERLAP, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { sqliteReportRecords } from './sqlite-report-records.js';
 
+/** An alert the rules resolved (`system`): raised again, it is reopened (see `updateAlert`). */
+const WITHDRAWN = "(status = 'resolved' AND resolved_by = 'system')";
+
 type Row = Record<string, unknown>;
 /** A leg as it is inserted: how it ends is written when it ends. */
 type NewLegRow = Omit<CustodyLeg, 'id' | 'endedBy' | 'endTempC' | 'endPlace' | 'endNote'>;
@@ -141,8 +144,16 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
        ON CONFLICT (key) DO NOTHING`,
     ),
     updateAlert: db.prepare(
+      // A withdrawn alert (resolved by the rules, `system`) whose excursion is raised again is open
+      // again (acknowledged if it had been): the excursion is real after all. One an operator
+      // resolved stays resolved.
       `UPDATE alerts SET severity = @severity, end_ms = @endMs, limit_value = @limit, peak_value = @peakValue,
-         peak_ts_ms = @peakTsMs, detail = @detail, updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE key = @key`,
+         peak_ts_ms = @peakTsMs, detail = @detail,
+         status = CASE WHEN ${WITHDRAWN} THEN (CASE WHEN acknowledged_at_ms IS NULL THEN 'open' ELSE 'acknowledged' END) ELSE status END,
+         resolved_at_ms = CASE WHEN ${WITHDRAWN} THEN NULL ELSE resolved_at_ms END,
+         resolved_by = CASE WHEN ${WITHDRAWN} THEN NULL ELSE resolved_by END,
+         resolution_note = CASE WHEN ${WITHDRAWN} THEN NULL ELSE resolution_note END,
+         updated_at_ms = ${NEXT_ALERT_CHANGE} WHERE key = @key`,
     ),
     acknowledge: db.prepare(
       `UPDATE alerts SET status = 'acknowledged', acknowledged_by = @by, acknowledged_at_ms = @at, note = @note,
@@ -197,7 +208,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): MetadataStore {
       before.peakValue === input.peakValue &&
       before.peakTsMs === input.peakTsMs &&
       before.detail === input.detail;
-    if (same) return { alert: before, change: 'unchanged' };
+    const withdrawn = before.status === 'resolved' && before.resolvedBy === 'system';
+    if (same && !withdrawn) return { alert: before, change: 'unchanged' };
     stmt.updateAlert.run({ ...input, at });
     return { alert: alertByKey(input.key), change: 'updated' };
   }).immediate;

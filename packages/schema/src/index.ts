@@ -5,6 +5,7 @@ export {
   alertSchema,
   parseAlertEvent,
 } from './alert.js';
+export * from './api/index.js';
 export type { ParseOptions } from './batch-message.js';
 export { type CustodyChange, custodyChangeSchema, parseCustodyChange } from './custody-change.js';
 export {
@@ -51,6 +52,7 @@ export { parseTelemetry, type TelemetryMessage } from './telemetry.js';
 export {
   alertTopicForDevice,
   alertTopicForShipment,
+  alertTopics,
   CUSTODY_TOPIC_FILTER,
   custodyTopicForShipment,
   DEVICE_ALERTS_TOPIC_FILTER,
@@ -66,4 +68,3 @@ export {
   TELEMETRY_TOPIC_FILTER,
   TOPIC_PREFIX,
 } from './topics.js';
-export * from './api/index.js';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alertTopicForDevice,
   alertTopicForShipment,
+  alertTopics,
   CUSTODY_TOPIC_FILTER,
   custodyTopicForShipment,
   DEVICE_TOPIC_KINDS,
@@ -80,6 +81,16 @@ describe('device topics', () => {
 });
 
 describe('alert topics', () => {
+  it("publishes an alert on its device's topic, and on its shipment's when it has one", () => {
+    expect(alertTopics({ deviceId: 'truck-1', shipmentId: 'SHP-1' })).toEqual([
+      'coldchain/v1/alerts/devices/truck-1',
+      'coldchain/v1/alerts/SHP-1',
+    ]);
+    expect(alertTopics({ deviceId: 'truck-1', shipmentId: null })).toEqual([
+      'coldchain/v1/alerts/devices/truck-1',
+    ]);
+  });
+
   it('names a shipment alert topic and a device alert topic', () => {
     expect(alertTopicForShipment('SH-2026-0001')).toBe('coldchain/v1/alerts/SH-2026-0001');
     expect(alertTopicForDevice('truck-07')).toBe('coldchain/v1/alerts/devices/truck-07');

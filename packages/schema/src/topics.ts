@@ -65,6 +65,14 @@ export function parseCustodyTopic(topic: unknown): string | null {
   return isValidShipmentId(shipmentId) ? shipmentId : null;
 }
 
+/** Every topic an alert is published on: its device's, and its shipment's when it has one. */
+export function alertTopics(alert: { deviceId: string; shipmentId: string | null }): string[] {
+  return [
+    alertTopicForDevice(alert.deviceId),
+    ...(alert.shipmentId ? [alertTopicForShipment(alert.shipmentId)] : []),
+  ];
+}
+
 function checked(id: string, isValid: (id: unknown) => id is string, what: string): string {
   if (!isValid(id)) throw new TypeError(`invalid ${what}: ${JSON.stringify(id)}`);
   return id;

@@ -148,8 +148,8 @@ export function createApi(deps: ApiDeps) {
   const shareScope = createShareScope({ store: deps.store, secret: shareSecret, now });
   reportRoutes(app, ctx, reportKey, shareScope);
   integrityRoutes(app, ctx, reportKey);
-  sharingRoutes(app, deps, { secret: shareSecret, shareScope, key: reportKey });
-  epcisRoutes(app, deps);
+  sharingRoutes(app, ctx, { secret: shareSecret, shareScope, key: reportKey });
+  epcisRoutes(app, ctx);
 
   return { app, registry, reportKey, shareScope };
 }

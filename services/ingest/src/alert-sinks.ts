@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { alertTopicForDevice, alertTopicForShipment } from '@coldchain/schema';
+import { alertTopics } from '@coldchain/schema';
 import type { Alert, WebhookDelivery } from '@coldchain/store';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -20,11 +20,7 @@ export function mqttAlertSink(client: () => MqttClient | null, log: Logger): Ale
     const c = client();
     if (!c) return;
     const payload = JSON.stringify(alertEvent(alert, change));
-    const topics = [
-      alertTopicForDevice(alert.deviceId),
-      ...(alert.shipmentId ? [alertTopicForShipment(alert.shipmentId)] : []),
-    ];
-    for (const topic of topics) {
+    for (const topic of alertTopics(alert)) {
       // mqtt.js queues the message while the connection is down and sends it on reconnect.
       c.publish(
         topic,

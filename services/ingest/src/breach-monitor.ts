@@ -11,7 +11,7 @@ import {
   toEngineReading,
   trimHistory,
 } from '@coldchain/coldchain';
-import { alertTopicForShipment, type Reading as WireReading } from '@coldchain/schema';
+import type { Reading as WireReading } from '@coldchain/schema';
 import { type Alert, type CustodyLeg, type MetadataStore, StoreError } from '@coldchain/store';
 import type { Logger } from 'pino';
 import type { AcceptedMessage } from './create-ingest.js';
@@ -362,6 +362,3 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     },
   };
 }
-
-export const alertTopic = (alert: Alert) =>
-  alert.shipmentId ? alertTopicForShipment(alert.shipmentId) : null;

@@ -1,7 +1,6 @@
 import {
   type AlertEvent,
-  alertTopicForDevice,
-  alertTopicForShipment,
+  alertTopics,
   type CustodyChange,
   custodyTopicForShipment,
   type DeviceStatus,
@@ -179,11 +178,7 @@ export function createAlertFeed(opts: AlertFeedOptions): AlertFeed {
     async publishAlertChange(alert) {
       if (closing) throw new Error('the alert feed is closed');
       const payload = JSON.stringify({ event: 'alert.updated', alert });
-      const topics = [
-        alertTopicForDevice(alert.deviceId),
-        ...(alert.shipmentId ? [alertTopicForShipment(alert.shipmentId)] : []),
-      ];
-      await Promise.all(topics.map((topic) => client.publishAsync(topic, payload, { qos: 1 })));
+      await Promise.all(alertTopics(alert).map((topic) => client.publishAsync(topic, payload, { qos: 1 })));
     },
     close() {
       closing ??= (async () => {

@@ -3,19 +3,20 @@ import { readLegWindows } from '@coldchain/influx';
 import { shipmentIdParamSchema } from '@coldchain/schema';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiContext } from '../api-deps.js';
 import { buildEpcisDocument } from '../epcis/epcis-document.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
-import { collectEvidence, legsAsOf } from '../integrity/shipment-evidence.js';
+import { evaluateShipment, revisionExcursionOf } from '../http/shipment-excursions.js';
+import { legsAsOf } from '../integrity/shipment-evidence.js';
 
 /**
  * A shipment's history as a GS1 EPCIS 2.0 document (JSON-LD), for partners' systems: hourly
  * sensor reports per custody leg, excursions as alarm conditions, handovers and the receipt.
  */
-export function epcisRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+export function epcisRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
 
@@ -41,8 +42,6 @@ export function epcisRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     async (c) => {
       const { id } = c.req.valid('param');
       const shipment = await visibleShipment(store, c.get('caller'), id);
-      const profile = deps.profiles.get(shipment.profileId);
-      if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
       const at = now();
       const [legs, receipt] = await Promise.all([store.legsOfShipment(id), store.getReceipt(id)]);
       const windowsByLeg = new Map<number, HistoryWindow[]>();
@@ -59,13 +58,12 @@ export function epcisRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
           }),
         );
       }
-      const evidence = await collectEvidence(deps.influx, profile, shipment, legs, at);
-      const holderOf = new Map(legs.map((l) => [l.id, l.holder]));
+      const { excursions } = await evaluateShipment(deps, shipment, legs, at);
       const doc = buildEpcisDocument({
         shipment,
         legs,
         windowsByLeg,
-        excursions: evidence.excursions.map((e) => ({ ...e, holder: holderOf.get(e.legId) ?? '' })),
+        excursions: excursions.map((e) => ({ ...revisionExcursionOf(e), holder: e.holder })),
         receipt,
         creationMs: at,
       });

@@ -1,4 +1,3 @@
-import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
 import {
   createWindowCellCache,
   type HistoryLeg,
@@ -26,6 +25,7 @@ import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
+import { evaluateShipment } from '../http/shipment-excursions.js';
 
 const tags = ['History'];
 const security = [{ bearer: [] }];
@@ -142,26 +142,6 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
     },
   );
 
-  const excursionsOf = async (shipment: Shipment, legs: CustodyLeg[]) => {
-    const profile = deps.profiles.get(shipment.profileId);
-    if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
-    const at = now();
-    const withReadings = await Promise.all(
-      legs.map(async (leg) => ({
-        shipmentId: leg.shipmentId,
-        legId: leg.id,
-        holder: leg.holder,
-        deviceId: leg.deviceId,
-        fromMs: leg.fromMs,
-        toMs: leg.toMs,
-        readings: (await deps.readings(leg.deviceId, leg.fromMs, leg.toMs ?? at + 1)).readings.map(
-          toEngineReading,
-        ),
-      })),
-    );
-    return { asOfMs: at, result: evaluateLegs(withReadings, profile, at) };
-  };
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -177,8 +157,9 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
     async (c) => {
       const { id } = c.req.valid('param');
       const { shipment, legs } = await load(c, id);
-      const [{ asOfMs, result }, alerts] = await Promise.all([
-        excursionsOf(shipment, legs),
+      const asOfMs = now();
+      const [result, alerts] = await Promise.all([
+        evaluateShipment(deps, shipment, legs, asOfMs),
         store.listAlerts({ shipmentId: id, limit: 1000 }),
       ]);
       const byKey = new Map(alerts.map((a) => [a.key, a]));

@@ -14,6 +14,7 @@ import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
+import { revisionExcursionOf } from '../http/shipment-excursions.js';
 import { issueReportRevision } from '../integrity/report-issuer.js';
 import { type ReportSigningKey, SIGNING_KEY_PATH } from '../integrity/signing-key.js';
 import { renderReportCsv } from '../report/report-csv.js';
@@ -101,16 +102,7 @@ export async function issueReport(
       lines: [...lines],
       digest: report.evidence.digest,
       verdict: report.verdict.status,
-      excursions: report.excursions.map((e) => ({
-        key: e.key,
-        rule: e.rule,
-        severity: e.severity,
-        deviceId: e.deviceId,
-        legId: e.legId,
-        startMs: e.startMs,
-        endMs: e.endMs,
-        peakValue: e.peak?.value ?? null,
-      })),
+      excursions: report.excursions.map(revisionExcursionOf),
     },
   );
   return { report, revision, reused };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { evaluateLegs, toEngineReading } from '@coldchain/coldchain';
 import {
   custodyLegSchema,
   issuedShareLinkSchema,
@@ -22,11 +21,12 @@ import {
 import type { ShareLink } from '@coldchain/store';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiContext } from '../api-deps.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, conflictError, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
+import { evaluateShipment } from '../http/shipment-excursions.js';
 import { verifyReportClaim } from '../integrity/report-verification.js';
 import { legsAsOf, readLegsPoints } from '../integrity/shipment-evidence.js';
 import type { ReportSigningKey } from '../integrity/signing-key.js';
@@ -60,7 +60,7 @@ export interface SharingDeps {
  * custody chain, accepted or rejected. Link routes take no bearer token; the token in the path is
  * the credential, and every answer is scoped to its one shipment.
  */
-export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: SharingDeps) {
+export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext, sharing: SharingDeps) {
   const { store, log } = deps;
   const now = deps.now ?? Date.now;
   const view = (link: ShareLink) => ({ ...link, state: shareLinkState(link, now()) });
@@ -262,24 +262,8 @@ export function sharingRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, sharing: 
     }),
     async (c) => {
       const { shipment } = await shipmentOf(c.req.valid('param').token);
-      const profile = deps.profiles.get(shipment.profileId);
-      if (!profile) throw new ApiError('internal', `profile ${shipment.profileId} is not configured`);
       const at = now();
-      const legs = await store.legsOfShipment(shipment.id);
-      const points = await readLegsPoints(deps.influx, legsAsOf(legs, at));
-      const result = evaluateLegs(
-        legs.map((l) => ({
-          shipmentId: l.shipmentId,
-          legId: l.id,
-          holder: l.holder,
-          deviceId: l.deviceId,
-          fromMs: l.fromMs,
-          toMs: l.toMs,
-          readings: points.filter((p) => p.legId === l.id).map((p) => toEngineReading(p)),
-        })),
-        profile,
-        at,
-      );
+      const result = await evaluateShipment(deps, shipment, await store.legsOfShipment(shipment.id), at);
       const excursions = result.excursions.map((e) => ({
         key: e.key,
         rule: e.rule,

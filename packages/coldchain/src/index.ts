@@ -4,7 +4,7 @@ export { type Evaluation, evaluate } from './engine.js';
 export { type MeasuredReading, toEngineReading } from './engine-reading.js';
 export type { EvaluationWindow } from './evaluation-window.js';
 export type { Excursion, ExcursionRule, Peak, Severity } from './excursion.js';
-export { applyExcursionChanges, type ExcursionChange } from './excursion-changes.js';
+export { applyExcursionChanges, diffExcursions, type ExcursionChange } from './excursion-changes.js';
 export {
   MKT_ACTIVATION_K,
   meanKineticTemperature,
@@ -53,10 +53,10 @@ export type {
   ReportInput,
   ReportLegInput,
   ReportProfile,
+  ReportReceipt,
   ReportShipment,
   ReportShipmentInput,
   ReportShipmentStatus,
-  ReportReceipt,
   ReportUnloading,
   SensorStatistics,
   TimedValue,

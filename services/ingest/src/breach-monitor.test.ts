@@ -58,13 +58,28 @@ function harness(t0: number, options: Partial<BreachMonitorDeps> = {}) {
   };
   /** A product temperature `min` minutes after `t0`. */
   const at = (min: number, c: number): Reading => ({ tsMs: t0 + min * MIN, temp: { product: c } });
-  return { clock, store, monitor, send, frozenShipment, at, reads: (d: string) => historyReads.get(d) ?? 0 };
+  /** The device has been quiet for the settle time: what was held while it filled in its past is told. */
+  const settled = async () => {
+    clock.ms += options.settleMs ?? 5_000;
+    await monitor.release();
+    await monitor.idle();
+  };
+  return {
+    clock,
+    store,
+    monitor,
+    send,
+    settled,
+    frozenShipment,
+    at,
+    reads: (d: string) => historyReads.get(d) ?? 0,
+  };
 }
 
 describe('the breach monitor keeps engine state for the legs that need it', () => {
   it('lets a handed-over leg go once idle, and rebuilds it from history for a late backlog', async () => {
     const t0 = Date.UTC(2026, 10, 1, 8, 0, 0);
-    const { clock, store, monitor, send, frozenShipment, at, reads } = harness(t0, {
+    const { clock, store, monitor, send, settled, frozenShipment, at, reads } = harness(t0, {
       closedLegIdleMs: 10 * MIN,
     });
     await frozenShipment('S1', 'truck-1', 'Haiyun Logistics');
@@ -100,6 +115,9 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     send('truck-1', [at(5.5, -10), at(5.75, -20)]);
     await monitor.idle();
     expect(reads('truck-1')).toBe(readsBefore + 1);
+    // Held while the logger fills in its past, told once it has settled.
+    expect(await store.listAlerts({ shipmentId: 'S1' })).toEqual([]);
+    await settled();
     const alerts = await store.listAlerts({ shipmentId: 'S1' });
     expect(alerts.map((a) => [a.deviceId, a.severity, a.startMs, a.holder])).toEqual([
       ['truck-1', 'critical', t0 + 5.5 * MIN, 'Haiyun Logistics'],
@@ -114,7 +132,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
 
   it('trims a long open leg, and rebuilds it from history only for a backlog older than it keeps', async () => {
     const t0 = Date.UTC(2026, 10, 2, 0, 0, 0);
-    const { clock, store, monitor, send, frozenShipment, at, reads } = harness(t0, {
+    const { clock, store, monitor, send, settled, frozenShipment, at, reads } = harness(t0, {
       trimAbove: 300,
       trimKeep: 100,
     });
@@ -139,6 +157,7 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
     await monitor.idle();
     expect(reads('reefer-9')).toBe(2);
 
+    await settled();
     const alerts = await store.listAlerts({ shipmentId: 'S2' });
     expect(alerts.map((a) => [a.severity, a.startMs, a.status]).sort()).toEqual(
       [
@@ -151,7 +170,8 @@ describe('the breach monitor keeps engine state for the legs that need it', () =
 
   it("asks the store for a device's legs once per cache period, however many messages arrive while it answers", async () => {
     const t0 = Date.UTC(2026, 10, 3, 0, 0, 0);
-    const { clock, store, monitor, send, frozenShipment, at } = harness(t0);
+    // Readings up to 10 min old, not a backlog here: this is about the store reads.
+    const { clock, store, monitor, send, frozenShipment, at } = harness(t0, { backlogLagMs: 60 * MIN });
     await frozenShipment('S3', 'cab-3', 'Locker operator');
     let legReads = 0;
     const legsOfDevice = store.legsOfDevice.bind(store);
@@ -338,12 +358,15 @@ describe('the breach monitor evaluates a shipment again when its custody changes
 });
 
 describe('an excursion that late readings first withdraw and later bring back', () => {
-  it('ends with its alert open, as the complete history shows it', async () => {
-    // One device on pharma-2-8, a reading a minute; two real 31-minute excursions at 10 °C
-    // (minutes 10–40 and 60–90), 5 °C otherwise. Three messages, each in time order but out of
-    // order with each other: minutes 0–10 plus 60, then minute 50, then all the rest.
+  // One device on pharma-2-8, a reading a minute; two real 31-minute excursions at 10 °C
+  // (minutes 10–40 and 60–90), 5 °C otherwise. Three messages, each in time order but out of
+  // order with each other: minutes 0–10 plus 60, then minute 50, then all the rest.
+  async function deliver(settleBetween: boolean) {
     const t0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-    const { clock, store, monitor, send, at } = harness(t0);
+    const told: Array<[string, string, number, string]> = [];
+    const { clock, store, monitor, send, settled, at } = harness(t0, {
+      sinks: [(alert, change) => told.push([change, alert.rule, alert.startMs, alert.status])],
+    });
     await store.createShipment({
       id: 'S-RE',
       profileId: 'pharma-2-8',
@@ -362,22 +385,28 @@ describe('an excursion that late readings first withdraw and later bring back', 
     const temp = (m: number) => ((m >= 10 && m <= 40) || (m >= 60 && m <= 90) ? 10 : 5);
     const minutes = Array.from({ length: 101 }, (_, m) => m);
     clock.ms = t0 + 101 * MIN;
-    send(
-      'logger-1',
-      [...minutes.filter((m) => m <= 10), 60].map((m) => at(m, temp(m))),
-    );
-    await monitor.idle();
-    send('logger-1', [at(50, temp(50))]);
-    await monitor.idle();
-    send(
-      'logger-1',
-      minutes.filter((m) => m > 10 && m !== 50 && m !== 60).map((m) => at(m, temp(m))),
-    );
-    await monitor.idle();
-
+    const messages = [
+      [...minutes.filter((m) => m <= 10), 60],
+      [50],
+      minutes.filter((m) => m > 10 && m !== 50 && m !== 60),
+    ];
+    for (const message of messages) {
+      send(
+        'logger-1',
+        message.map((m) => at(m, temp(m))),
+      );
+      await monitor.idle();
+      if (settleBetween) await settled();
+    }
+    await settled();
     const range = (await store.listAlerts({ shipmentId: 'S-RE', rule: 'range', limit: 100 })).sort(
       (a, b) => a.startMs - b.startMs,
     );
+    return { t0, range, told };
+  }
+
+  it('ends with its alert open, as the complete history shows it, when each message was told', async () => {
+    const { t0, range } = await deliver(true);
     const real = range.filter((a) => a.status !== 'resolved');
     expect(real.map((a) => [a.startMs, a.endMs])).toEqual([
       [t0 + 10 * MIN, t0 + 41 * MIN],
@@ -386,5 +415,17 @@ describe('an excursion that late readings first withdraw and later bring back', 
     // Whatever was withdrawn on the way ended under another key; none of the real ones is resolved.
     for (const a of range.filter((x) => x.status === 'resolved'))
       expect(real.map((r) => r.key)).not.toContain(a.key);
+  });
+
+  it('tells only the two real excursions when the messages come within the settle time', async () => {
+    const { t0, range, told } = await deliver(false);
+    expect(range.map((a) => [a.startMs, a.endMs, a.status])).toEqual([
+      [t0 + 10 * MIN, t0 + 41 * MIN, 'open'],
+      [t0 + 60 * MIN, t0 + 91 * MIN, 'open'],
+    ]);
+    expect(told.filter(([, rule]) => rule === 'range')).toEqual([
+      ['created', 'range', t0 + 10 * MIN, 'open'],
+      ['created', 'range', t0 + 60 * MIN, 'open'],
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 import {
   alertKey,
+  applyExcursionChanges,
   canIngest,
   createEngineState,
+  diffExcursions,
   type Reading as EngineReading,
   type EngineState,
   type Excursion,
@@ -14,6 +16,7 @@ import {
 import type { Reading as WireReading } from '@coldchain/schema';
 import { type Alert, type CustodyLeg, type MetadataStore, StoreError } from '@coldchain/store';
 import type { Logger } from 'pino';
+import { type BackfillTracker, createBackfillTracker } from './backfill-tracker.js';
 import type { AcceptedMessage } from './create-ingest.js';
 
 /** Where the breach monitor reads a leg's stored readings from when it (re)builds its state. */
@@ -43,6 +46,19 @@ export interface BreachMonitorDeps {
    */
   trimAbove?: number;
   trimKeep?: number;
+  /**
+   * While a device fills in its past (readings older than its newest, or a backlog replayed), the
+   * alerts of that stretch are held until it has been quiet or in order this long, and told only if
+   * they still stand (`backfill-tracker.ts`). Default 5 s.
+   */
+  settleMs?: number;
+  /** A message whose newest reading is older than the wall clock by more than this is a replayed backlog. Default 5 min. */
+  backlogLagMs?: number;
+  /**
+   * An open excursion's new peak is told once it has moved this far (°C or %RH) from the peak last
+   * told; the store always has the latest. Default 0.5.
+   */
+  peakStep?: number;
 }
 
 export interface BreachMonitor {
@@ -57,10 +73,29 @@ export interface BreachMonitor {
    * holds any more are withdrawn. Rejects when a leg could not be rebuilt (nothing is withdrawn then).
    */
   reevaluateShipment(shipmentId: string): Promise<void>;
+  /**
+   * Tells what was held for devices that have settled since they filled in their past: the changes
+   * between what was told and what their legs show now. Call it on a timer; resolves once told.
+   */
+  release(): Promise<void>;
+  /** Devices whose alerts are held while they fill in their past. */
+  devicesFilling(): number;
   /** Resolves when every queued evaluation has finished. */
   idle(): Promise<void>;
   /** Legs whose engine state is in memory. */
   legsInMemory(): number;
+}
+
+/** A leg's engine state, its excursions as of the last evaluation, and what the store and sinks were told. */
+interface LegEntry {
+  leg: CustodyLeg;
+  state: EngineState;
+  touchedMs: number;
+  current: Excursion[];
+  /** The excursions as last written to the store, by excursion key. */
+  told: Record<string, Excursion>;
+  /** Each alert as last sent to the sinks, by alert key: whether an update is worth telling. */
+  lastTold: Map<string, Alert>;
 }
 
 const legWindow = (leg: CustodyLeg) => ({ startMs: leg.fromMs, endMs: leg.toMs });
@@ -84,8 +119,14 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const closedLegIdleMs = deps.closedLegIdleMs ?? 10 * 60_000;
   const trimAbove = deps.trimAbove ?? 8_192;
   const trimKeep = deps.trimKeep ?? 4_096;
-  /** Engine state per custody leg, built on first touch (see `evaluate`), and when it was last used. */
-  const states = new Map<number, { state: EngineState; touchedMs: number }>();
+  const peakStep = deps.peakStep ?? 0.5;
+  const backfill: BackfillTracker = createBackfillTracker({
+    settleMs: deps.settleMs ?? 5_000,
+    backlogLagMs: deps.backlogLagMs ?? 5 * 60_000,
+    now,
+  });
+  /** Per custody leg, built on first touch (see `evaluate`): its engine state and what was told of it. */
+  const entries = new Map<number, LegEntry>();
   const queues = new Map<number, Promise<void>>();
   const legCache = new Map<string, { legs: CustodyLeg[]; atMs: number }>();
   /** Store reads of a device's legs under way: messages that arrive meanwhile wait for the same one. */
@@ -142,14 +183,34 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     return profile;
   }
 
+  /**
+   * Brings the store and the sinks up to the leg's current excursions, except for the changes of a
+   * stretch its device is still filling in: those wait for `release`. Runs in the leg's queue.
+   */
+  async function publish(entry: LegEntry) {
+    const { leg } = entry;
+    const due: ExcursionChange[] = [];
+    for (const change of diffExcursions(entry.told, entry.current)) {
+      if (backfill.holds(leg.deviceId, change, entry.told[change.excursion.key])) {
+        backfill.heldFor(leg.deviceId, leg.id);
+      } else due.push(change);
+    }
+    if (due.length === 0) return;
+    await applyChanges(entry, due);
+  }
+
   /** Store writes of one leg run in order: its evaluations are queued one after another. */
-  async function applyChanges(leg: CustodyLeg, changes: readonly ExcursionChange[]) {
-    for (const { type, excursion } of changes) {
+  async function applyChanges(entry: LegEntry, changes: readonly ExcursionChange[]) {
+    const { leg } = entry;
+    for (const change of changes) {
+      const { type, excursion } = change;
       const key = alertKey(leg.shipmentId, leg.id, excursion.key);
       if (type === 'removed') {
         // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
         // shows began sooner (it is raised again under its new key). Say so and resolve it.
         const existing = await store.getAlertByKey(key);
+        applyExcursionChanges(entry.told, [change]);
+        entry.lastTold.delete(key);
         if (!existing || existing.status === 'resolved') continue;
         const detail =
           excursion.rule === 'gap'
@@ -161,15 +222,33 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         for (const sink of deps.sinks) sink(resolved, 'updated');
         continue;
       }
-      const { alert, change } = await store.upsertAlert(toAlertInput(leg, excursion, key));
-      if (change === 'unchanged') continue;
+      const { alert, change: stored } = await store.upsertAlert(toAlertInput(leg, excursion, key));
+      applyExcursionChanges(entry.told, [change]);
+      if (stored === 'unchanged') continue;
+      if (stored === 'updated' && !worthTelling(entry.lastTold.get(key), alert)) continue;
+      entry.lastTold.set(key, alert);
       log.info(
-        { alertId: alert.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId, change },
-        `alert ${change}`,
+        { alertId: alert.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId, change: stored },
+        `alert ${stored}`,
       );
-      for (const sink of deps.sinks) sink(alert, change);
+      for (const sink of deps.sinks) sink(alert, stored);
     }
   }
+
+  /**
+   * An update goes out when an operator would act on it: the excursion ended or came back, its
+   * severity, start or holder changed, or its peak moved by `peakStep` since last told. Smaller
+   * moves of the peak are in the store, and in the next update that is told.
+   */
+  const worthTelling = (last: Alert | undefined, next: Alert) =>
+    last === undefined ||
+    last.status !== next.status ||
+    last.endMs !== next.endMs ||
+    last.startMs !== next.startMs ||
+    last.severity !== next.severity ||
+    last.holder !== next.holder ||
+    (last.peakValue === null) !== (next.peakValue === null) ||
+    Math.abs((next.peakValue ?? 0) - (last.peakValue ?? 0)) >= peakStep;
 
   /** An operator (or another ingest process) may have resolved it meanwhile: then there is nothing to tell. */
   async function resolveUnlessResolved(alertId: number, detail: string): Promise<Alert | null> {
@@ -199,13 +278,12 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   const evaluate = (leg: CustodyLeg, batch: EngineReading[]) =>
     enqueue(leg.id, async () => {
       const profile = await profileOfLeg(leg);
-      let state = states.get(leg.id)?.state;
+      const entry = entries.get(leg.id);
+      let state = entry?.state;
       let readings = batch;
-      let reported: EngineState['reported'] | undefined;
       if (state && !canIngest(state, batch, profile, legWindow(leg))) {
-        // Trimmed past what this batch needs: build it again from the whole leg, with what was
-        // reported so far, so that the changes stay relative to the alerts already raised.
-        reported = state.reported;
+        // Trimmed past what this batch needs: build it again from the whole leg; what was told so
+        // far stays, so that the changes stay relative to the alerts already raised.
         state = undefined;
       }
       if (!state) {
@@ -215,12 +293,14 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         // If InfluxDB cannot be read, nothing is kept and the next message of the leg tries again.
         const stored = await deps.history(leg.deviceId, leg.fromMs, leg.toMs ?? now() + 60_000);
         state = createEngineState();
-        if (reported) state.reported = reported;
         readings = [...stored, ...batch];
       }
-      states.set(leg.id, { state, touchedMs: now() });
-      const result = foldIn(state, readings, profile, legWindow(leg), now());
-      await applyChanges(leg, result.changes);
+      const current = entry ?? { leg, state, touchedMs: 0, current: [], told: {}, lastTold: new Map() };
+      current.state = state;
+      current.touchedMs = now();
+      entries.set(leg.id, current);
+      current.current = foldIn(state, readings, profile, legWindow(leg), now()).excursions;
+      await publish(current);
       if (state.history.length > trimAbove) trimHistory(state, trimKeep);
     });
 
@@ -255,9 +335,9 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     await Promise.all(
       legs.map((leg) => {
         enqueue(leg.id, async () => {
-          const held = states.get(leg.id)?.state.history ?? [];
+          const held = entries.get(leg.id)?.state.history ?? [];
           inMemory.set(leg.deviceId, [...(inMemory.get(leg.deviceId) ?? []), ...held]);
-          states.delete(leg.id);
+          entries.delete(leg.id);
         });
         return queued(leg.id);
       }),
@@ -270,7 +350,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         return queued(leg.id);
       }),
     );
-    const failed = legs.filter((leg) => !states.has(leg.id));
+    const failed = legs.filter((leg) => !entries.has(leg.id));
     if (failed.length > 0)
       throw new Error(
         `could not rebuild custody legs ${failed.map((leg) => leg.id).join(', ')} of shipment ${shipmentId}`,
@@ -280,7 +360,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     // old boundaries, and goes the way of a superseded one.
     const standing = new Set(
       legs.flatMap((leg) =>
-        Object.values(states.get(leg.id)?.state.reported ?? {}).map((excursion) =>
+        (entries.get(leg.id)?.current ?? []).map((excursion) =>
           alertKey(leg.shipmentId, leg.id, excursion.key),
         ),
       ),
@@ -336,6 +416,10 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   return {
     accept({ deviceId, readings }) {
       if (readings.length === 0) return;
+      backfill.observe(
+        deviceId,
+        readings.map((r) => r.tsMs),
+      );
       const legs = legsOf(deviceId);
       if (Array.isArray(legs)) dispatch(legs, readings);
       else void legs.then((l) => dispatch(l, readings));
@@ -349,13 +433,24 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       await this.idle();
       // A handed-over leg's state grows with every reading it had: once nothing has come for it a
       // while, it goes, and a late backlog rebuilds it from InfluxDB.
-      for (const [legId, { touchedMs }] of states) {
+      for (const [legId, { touchedMs }] of entries) {
         if (!open.has(legId) && !queues.has(legId) && now() - touchedMs > closedLegIdleMs)
-          states.delete(legId);
+          entries.delete(legId);
       }
     },
     reevaluateShipment: reevaluate,
-    legsInMemory: () => states.size,
+    async release() {
+      const legIds = backfill.takeSettled().flatMap((settled) => settled.legIds);
+      for (const legId of legIds) {
+        enqueue(legId, async () => {
+          const entry = entries.get(legId);
+          if (entry) await publish(entry);
+        });
+      }
+      await Promise.all(legIds.map(queued));
+    },
+    devicesFilling: () => backfill.filling(),
+    legsInMemory: () => entries.size,
     async idle() {
       while (queues.size > 0 || legLookups.size > 0)
         await Promise.all([...legLookups.values(), ...queues.values()]);

@@ -27,6 +27,9 @@ const EnvSchema = z.object({
   INGEST_METRICS_HOST: z.string().default('127.0.0.1'),
   ...profilesEnv,
   BREACH_TICK_MS: z.coerce.number().int().min(100).default(5000),
+  ALERT_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  ALERT_BACKLOG_LAG_MS: z.coerce.number().int().min(1000).default(300_000),
+  ALERT_PEAK_STEP: z.coerce.number().nonnegative().default(0.5),
   ALERT_WEBHOOK_URLS: z
     .string()
     .default('')
@@ -82,6 +85,11 @@ export function readIngestEnv(env: NodeJS.ProcessEnv = process.env) {
     metrics: { host: e.INGEST_METRICS_HOST, port: e.INGEST_METRICS_PORT },
     profilesFile: e.COLDCHAIN_PROFILES_FILE,
     breachTickMs: e.BREACH_TICK_MS,
+    alerts: {
+      settleMs: e.ALERT_SETTLE_MS,
+      backlogLagMs: e.ALERT_BACKLOG_LAG_MS,
+      peakStep: e.ALERT_PEAK_STEP,
+    },
     webhooks: {
       urls: e.ALERT_WEBHOOK_URLS,
       secret: e.ALERT_WEBHOOK_SECRET,

@@ -43,6 +43,7 @@ export function createMetrics(): IngestMetrics {
 export interface MetricsSources {
   journal: () => JournalStats;
   legsInMemory: () => number;
+  devicesFilling: () => number;
   deadLetters: () => Promise<DeadLetterStats>;
 }
 
@@ -126,6 +127,11 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
     'coldchain_breach_legs_in_memory',
     'custody legs whose engine state is in memory',
     sources.legsInMemory,
+  );
+  gauge(
+    'coldchain_breach_devices_filling',
+    'devices filling in their past, whose alerts are held until they settle',
+    sources.devicesFilling,
   );
   return registry;
 }

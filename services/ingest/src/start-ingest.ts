@@ -157,6 +157,7 @@ export async function startIngest(
       (await readDeviceHistory(env.influx, deviceId, fromMs, toMs)).map(toEngineReading),
     sinks: [mqttAlertSink(() => ingest?.client ?? null, log), ...(webhooks ? [webhooks] : [])],
     log: log.child({ component: 'breaches' }),
+    ...env.alerts,
   });
   ingest = createIngest({
     mqtt: env.mqtt,
@@ -182,10 +183,18 @@ export async function startIngest(
   // "No data" and delays that run out fire on time, not only when the next reading comes.
   const tick = setInterval(() => void breaches.tick(), env.breachTickMs);
   tick.unref();
+  // Alerts held while a device filled in its past go out once it has settled: checked often enough
+  // that the delay stays close to the settle time.
+  const release = setInterval(
+    () => void breaches.release(),
+    Math.min(500, Math.max(50, env.alerts.settleMs / 10)),
+  );
+  release.unref();
 
   const registry = createMetricsRegistry(metrics, {
     journal: () => journal.stats(),
     legsInMemory: () => breaches.legsInMemory(),
+    devicesFilling: () => breaches.devicesFilling(),
     deadLetters: () => store.deadLetterStats(),
   });
   const health = createHealthCheck({
@@ -235,6 +244,7 @@ export async function startIngest(
     close() {
       closing ??= (async () => {
         clearInterval(tick);
+        clearInterval(release);
         closed = true;
         await running.close();
         await breaches.idle();

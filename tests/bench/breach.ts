@@ -6,7 +6,10 @@
 //
 //   pnpm bench:breach [--samples 200] [--warmup-breaches 5] [--interval-ms 100] [--arm-ms 1000] [--warmup 8]
 //                     [--background 5000] [--background-devices 10] [--batch 100]
-//                     [--background-legs on|off] [--engine-seconds 3] [--leg-readings 100000] [--no-build]
+//                     [--background-legs on|off] [--backlog-samples 20] [--engine-seconds 3]
+//                     [--leg-readings 100000] [--no-build]
+// Then the delay added to alerts found inside a backlog: devices flush two hours of readings with a
+// critical one among them, and the alert is held until the device has settled (ALERT_SETTLE_MS).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +67,8 @@ const GOAL_P99_MS = 250;
 const PROFILE_ID = 'frozen';
 const CRITICAL_BOUNDARY_ID = 'critical-high';
 const ALERT_TIMEOUT_MS = 10_000;
+/** Readings a minute apart in each backlog: two hours, so the leg has no data gap before them. */
+const BACKLOG_READINGS = 120;
 /** CPU (% of one core) used by processes outside the benchmark above which the run is flagged. */
 const BUSY_MACHINE_PCT = 20;
 
@@ -77,6 +82,8 @@ interface Sample {
   device: DeviceCredentials;
   /** Sent before the measurement (first alerts of the process: statements, JIT) and left out of it. */
   warmup: boolean;
+  /** The breach is inside a backlog of past readings, not live. */
+  backlog: boolean;
   /** Seconds from the first measured breach. */
   offsetS?: number;
   /** performance.now() and wall clock just before the breaching reading was handed to mqtt.js. */
@@ -316,10 +323,18 @@ async function measure(ctx: {
     await run(paired.filter(([s]) => s.warmup));
     await sleep(1_000);
     const from = await mark();
-    await run(paired.filter(([s]) => !s.warmup));
+    await run(paired.filter(([s]) => !s.warmup && !s.backlog));
     const to = await mark();
     phaseName = 'waiting for the last alerts';
-    const deadline = performance.now() + ALERT_TIMEOUT_MS;
+    const live = samples.filter((s) => !s.backlog);
+    let deadline = performance.now() + ALERT_TIMEOUT_MS;
+    while (live.some((s) => s.alertAt === undefined) && performance.now() < deadline) await sleep(50);
+    phaseName = 'backlogs';
+    for (const [s, client] of paired.filter(([x]) => x.backlog)) {
+      await backlogBreach(s, client, ctx.inRangeC, ctx.breachC);
+      await sleep(args.intervalMs);
+    }
+    deadline = performance.now() + ALERT_TIMEOUT_MS;
     while (samples.some((s) => s.alertAt === undefined) && performance.now() < deadline) await sleep(50);
     const peak = samplePipeline(pids);
     const ms = to.atMs - from.atMs;
@@ -363,6 +378,33 @@ async function breach(s: Sample, client: MqttClient, inRangeC: number, breachC: 
     s.publishedWallMs = wallMs();
     s.publishedAt = performance.now();
     await client.publishAsync(topic, payload, { qos: 1 });
+  } catch (err) {
+    s.publishError = (err as Error).message;
+  }
+}
+
+/**
+ * A logger back from an outage: two hours of in-range readings a minute, ending ten minutes ago, with
+ * one beyond the critical limit an hour ago, in one message. Timed from its publish to the alert.
+ */
+async function backlogBreach(
+  s: Sample,
+  client: MqttClient,
+  inRangeC: number,
+  breachC: number,
+): Promise<void> {
+  const topic = formatDeviceTopic(s.device.id, 'telemetry');
+  const endMs = Date.now() - 10 * 60_000;
+  const readings = Array.from({ length: BACKLOG_READINGS }, (_, i) => {
+    const tsMs = endMs - (BACKLOG_READINGS - 1 - i) * 60_000;
+    const tempC = i === BACKLOG_READINGS / 2 ? breachC : inRangeC;
+    return { ts: tsMs, seq: i + 1, temp: { air: tempC + 0.5, product: tempC } };
+  });
+  s.breachTsMs = readings[BACKLOG_READINGS / 2]?.ts;
+  try {
+    s.publishedWallMs = wallMs();
+    s.publishedAt = performance.now();
+    await client.publishAsync(topic, JSON.stringify({ v: 1, readings }), { qos: 1 });
   } catch (err) {
     s.publishError = (err as Error).message;
   }
@@ -416,10 +458,13 @@ function printReport(machine: string, r: PipelineResult, engine: EngineResult[])
     v === undefined
       ? 'n/a'
       : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const measured = r.samples.filter((s) => !s.warmup);
+  const measured = r.samples.filter((s) => !s.warmup && !s.backlog);
   const latencyOf = (s: Sample) => (s.alertAt as number) - (s.publishedAt as number);
   const alerted = measured.filter((s) => s.alertAt !== undefined && s.publishedAt !== undefined);
   const latencies = alerted.map(latencyOf).sort((a, b) => a - b);
+  const backlogs = r.samples.filter((s) => s.backlog);
+  const backlogAlerted = backlogs.filter((s) => s.alertAt !== undefined && s.publishedAt !== undefined);
+  const backlogLatencies = backlogAlerted.map(latencyOf).sort((a, b) => a - b);
   // The ingest's part: publish to the alert's creation (both wall clocks of this machine).
   const detection = alerted
     .filter((s) => s.detectedAtMs !== undefined)
@@ -442,6 +487,11 @@ function printReport(machine: string, r: PipelineResult, engine: EngineResult[])
       'latency = from handing that reading to mqtt.js (QoS 1) to the alert.created message arriving.',
   );
   console.log(
+    `Backlogs: ${backlogs.length} devices, each flushing ${BACKLOG_READINGS} readings a minute apart (ending 10 min ago, ` +
+      'one beyond the critical limit an hour ago) in one message after the live breaches; the ingest holds what it ' +
+      'finds in a backlog until the device has settled (ALERT_SETTLE_MS, default 5 s), so this is the delay added.',
+  );
+  console.log(
     `Background: ${args.backgroundDevices} devices, ${args.batch} readings per message, ` +
       `${n(args.background)} readings/s offered${args.backgroundLegs ? ', each device on a custody leg (the engine judges every reading)' : ', no custody legs'}.\n`,
   );
@@ -452,6 +502,9 @@ function printReport(machine: string, r: PipelineResult, engine: EngineResult[])
     ['breach → alert created in the ingest (detectedAtMs), p50, ms', n(percentile(detection, 50), 1)],
     ['breach → alert created in the ingest (detectedAtMs), p99, ms', n(percentile(detection, 99), 1)],
     ['alerts received / breaches measured', `${alerted.length} / ${measured.length}`],
+    ['breach inside a backlog: publish → alert on MQTT, p50, ms', n(percentile(backlogLatencies, 50), 1)],
+    ['breach inside a backlog: publish → alert on MQTT, p99, ms', n(percentile(backlogLatencies, 99), 1)],
+    ['backlog alerts received / backlogs sent', `${backlogAlerted.length} / ${backlogs.length}`],
     ['background published, readings/s', n(r.backgroundPublishedPerSec)],
     ['background written to InfluxDB, readings/s', n(r.backgroundWrittenPerSec)],
     ['CPU broker, % of one core', n(r.cpu.broker)],
@@ -496,6 +549,9 @@ function printReport(machine: string, r: PipelineResult, engine: EngineResult[])
         .join(', ')}`,
     );
   }
+  const backlogMissing = backlogs.length - backlogAlerted.length;
+  if (backlogMissing)
+    notes.push(`${backlogMissing} backlogs raised no alert within ${ALERT_TIMEOUT_MS / 1000} s`);
   if (missing)
     notes.push(`${missing} breaches raised no alert within ${ALERT_TIMEOUT_MS / 1000} s of the last one`);
   if (failed.length) notes.push(`${failed.length} breach publishes failed (${failed[0]?.publishError})`);
@@ -542,13 +598,17 @@ async function provisionAll(dataDir: string, legFromMs: number) {
     { length: args.warmupBreaches + args.samples },
     (_, i) => `breach-${String(i + 1).padStart(4, '0')}`,
   );
+  const backlogIds = Array.from(
+    { length: args.backlogSamples },
+    (_, i) => `breach-backlog-${String(i + 1).padStart(3, '0')}`,
+  );
   const backgroundIds = Array.from(
     { length: args.backgroundDevices },
     (_, i) => `breach-bg-${String(i + 1).padStart(3, '0')}`,
   );
   say(`provisioning ${sampleIds.length + backgroundIds.length} devices (a salted scrypt hash each)`);
   const creds = await provision(dataDir, {
-    devices: [...sampleIds, ...backgroundIds],
+    devices: [...sampleIds, ...backlogIds, ...backgroundIds],
     services: [
       { id: 'ingest', role: 'ingest' },
       { id: 'api', role: 'api' },
@@ -557,8 +617,10 @@ async function provisionAll(dataDir: string, legFromMs: number) {
   const device = (id: string): DeviceCredentials => ({ id, password: (creds[id] as Credentials).password });
   const store = createSqliteStore({ file: join(dataDir, 'metadata.db') });
   try {
-    const onLeg = [...sampleIds, ...(args.backgroundLegs ? backgroundIds : [])];
+    const onLeg = [...sampleIds, ...backlogIds, ...(args.backgroundLegs ? backgroundIds : [])];
     for (const deviceId of onLeg) {
+      // A backlog device's leg began before its two hours of readings (and their settle period).
+      const backlog = backlogIds.includes(deviceId);
       const shipmentId = `ship-${deviceId}`;
       await store.createShipment({
         id: shipmentId,
@@ -570,7 +632,7 @@ async function provisionAll(dataDir: string, legFromMs: number) {
         shipmentId,
         deviceId,
         holder: 'bench carrier',
-        fromMs: legFromMs,
+        fromMs: backlog ? legFromMs - BACKLOG_READINGS * 60_000 - 15 * 60_000 : legFromMs,
         toMs: null,
         handedOverBy: null,
         handoverTempC: null,
@@ -580,9 +642,19 @@ async function provisionAll(dataDir: string, legFromMs: number) {
     await store.close();
   }
   return {
-    samples: sampleIds.map(
-      (id, i): Sample => ({ shipmentId: `ship-${id}`, device: device(id), warmup: i < args.warmupBreaches }),
-    ),
+    samples: [
+      ...sampleIds.map(
+        (id, i): Sample => ({
+          shipmentId: `ship-${id}`,
+          device: device(id),
+          warmup: i < args.warmupBreaches,
+          backlog: false,
+        }),
+      ),
+      ...backlogIds.map(
+        (id): Sample => ({ shipmentId: `ship-${id}`, device: device(id), warmup: false, backlog: true }),
+      ),
+    ],
     background: backgroundIds.map(device),
     ingest: creds.ingest as Credentials,
     api: creds.api as Credentials,
@@ -613,7 +685,11 @@ function frozenProfile(): Profile {
 /** An upper bound for the whole run, after which it stops and cleans up whatever it was doing. */
 function deadlineMs(): number {
   const breachesS =
-    ((args.samples + args.warmupBreaches) * args.intervalMs + 2 * args.armMs + ALERT_TIMEOUT_MS) / 1000 + 1;
+    ((args.samples + args.warmupBreaches + args.backlogSamples) * args.intervalMs +
+      2 * args.armMs +
+      2 * ALERT_TIMEOUT_MS) /
+      1000 +
+    1;
   return (180 + args.samples * 0.1 + args.warmup + breachesS + 4 * args.engineSeconds) * 1000;
 }
 
@@ -629,6 +705,7 @@ function readArgs() {
       'background-devices': { type: 'string', default: '10' },
       batch: { type: 'string', default: '100' },
       'background-legs': { type: 'string', default: 'on' },
+      'backlog-samples': { type: 'string', default: '20' },
       'engine-seconds': { type: 'string', default: '3' },
       'leg-readings': { type: 'string', default: '100000' },
       'no-build': { type: 'boolean', default: false },
@@ -645,6 +722,7 @@ function readArgs() {
   --background R          background readings/s (5000), from --background-devices N (10)
   --batch N               background readings per message (100)
   --background-legs on|off  background devices on custody legs, judged by the engine (on)
+  --backlog-samples N     devices that flush a backlog with a breach inside, after the live ones (20)
   --engine-seconds S      engine-alone measurement per batch size (3)
   --leg-readings N        engine alone: readings per leg before a fresh one (100000)
   --no-build              do not run tsc -b first (the services run compiled, from dist/)`);
@@ -664,6 +742,7 @@ function readArgs() {
     backgroundDevices: int('background-devices', values['background-devices'], 1, 999),
     batch: int('batch', values.batch, 2, 1000),
     backgroundLegs: values['background-legs'] === 'on',
+    backlogSamples: int('backlog-samples', values['backlog-samples'], 0, 999),
     engineSeconds: int('engine-seconds', values['engine-seconds'], 1),
     legReadings: int('leg-readings', values['leg-readings'], 1),
     build: !values['no-build'],

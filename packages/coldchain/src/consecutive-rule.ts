@@ -87,6 +87,7 @@ export function runExcursion(run: RunState, rule: ConsecutiveRule, endMs: number
     endMs,
     durationMs: endMs === null ? null : endMs - run.startMs,
     peak: rule.reportsValues ? run.peak : null,
+    projectedBreachMs: null,
   };
 }
 

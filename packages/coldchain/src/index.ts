@@ -48,6 +48,7 @@ export type {
   ReportChart,
   ReportCustodyChain,
   ReportCustodyLeg,
+  ReportEarlyWarning,
   ReportEvidence,
   ReportExcursion,
   ReportInput,

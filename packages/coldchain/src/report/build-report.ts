@@ -14,6 +14,7 @@ import type {
   ReportAlertInput,
   ReportChart,
   ReportCustodyChain,
+  ReportEarlyWarning,
   ReportExcursion,
   ReportInput,
   ReportLegInput,
@@ -87,7 +88,8 @@ export function buildComplianceReport(
 
   const reportProfile = profileOf(input);
   const excursions = excursionsOf(input, evaluation.excursions, evaluation.legs);
-  const matched = new Set(excursions.map((e) => e.alertKey));
+  const earlyWarnings = earlyWarningsOf(input, evaluation.earlyWarnings);
+  const matched = new Set([...excursions, ...earlyWarnings].map((e) => e.alertKey));
   const judged = judgedStatistics(input, views);
   const lines = canonicalLines ?? canonicalReadings({ legs });
   const completeness = dataCompleteness(
@@ -124,6 +126,7 @@ export function buildComplianceReport(
     sensors: sensorStatistics(input, views),
     judged,
     excursions,
+    earlyWarnings,
     otherAlerts: input.alerts
       .filter((a) => !matched.has(a.key))
       .sort((a, b) => a.id - b.id)
@@ -305,6 +308,31 @@ function excursionsOf(
       durationMs: e.durationMs,
       peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
       failing: failing.has(`${e.legId}\u0000${e.key}`),
+      legId: e.legId,
+      holder: e.holder,
+      deviceId: e.deviceId,
+      alert: alert === undefined ? null : alertOf(alert),
+    };
+  });
+}
+
+function earlyWarningsOf(
+  input: ReportInput,
+  found: ReturnType<typeof evaluateLegs>['earlyWarnings'],
+): ReportEarlyWarning[] {
+  const alerts = new Map(input.alerts.map((a) => [a.key, a]));
+  return found.map((e) => {
+    const alert = alerts.get(e.alertKey);
+    return {
+      key: e.key,
+      alertKey: e.alertKey,
+      boundary: e.boundary,
+      limit: e.limit,
+      startMs: e.startMs,
+      endMs: e.endMs,
+      durationMs: e.durationMs,
+      peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
+      projectedBreachMs: e.projectedBreachMs,
       legId: e.legId,
       holder: e.holder,
       deviceId: e.deviceId,

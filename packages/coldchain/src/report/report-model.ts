@@ -314,6 +314,34 @@ export interface ReportExcursion {
   alert: ReportAlert | null;
 }
 
+/**
+ * An early warning (rule `early_warning`): the air outside the range for the profile's air delay while the
+ * product was still inside. Listed apart from the excursions: it never fails the shipment.
+ */
+export interface ReportEarlyWarning {
+  key: string;
+  /** The key of its alert: `alertKey(shipmentId, legId, key)`. */
+  alertKey: string;
+  /** The boundary that sets the range on the side the air left it. */
+  boundary: string | null;
+  /** The range limit the air crossed, °C. */
+  limit: number | null;
+  startMs: number;
+  /** Null while it is still open. */
+  endMs: number | null;
+  /** Null while it is still open. */
+  durationMs: number | null;
+  /** The air's most extreme value beyond the limit. */
+  peak: TimedValue | null;
+  /** When the product's trend, as it stood when the warning was raised, reached the limit; null: not heading there. */
+  projectedBreachMs: number | null;
+  legId: number;
+  holder: string;
+  deviceId: string;
+  /** The alert raised for it; null when the store has none (yet). */
+  alert: ReportAlert | null;
+}
+
 /** One link of the custody chain. */
 export interface ReportCustodyLeg {
   legId: number;
@@ -509,8 +537,10 @@ export interface ComplianceReport {
   /** Every temperature sensor found (by name), then `rh` where measured. */
   sensors: SensorStatistics[];
   judged: JudgedStatistics;
-  /** Every excursion of every leg, by start then key. */
+  /** Every excursion of every leg, by start then key; early warnings are listed apart. */
   excursions: ReportExcursion[];
+  /** Every early warning of every leg, by start then key: none counts in the verdict. */
+  earlyWarnings: ReportEarlyWarning[];
   /** The shipment's alerts that match no current excursion (e.g. withdrawn when late data arrived). */
   otherAlerts: ReportAlert[];
   custody: ReportCustodyChain;

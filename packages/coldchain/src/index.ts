@@ -52,6 +52,7 @@ export type {
   ReportEvidence,
   ReportExcursion,
   ReportInput,
+  ReportLegFinding,
   ReportLegInput,
   ReportProfile,
   ReportReceipt,

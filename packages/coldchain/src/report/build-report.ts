@@ -1,7 +1,7 @@
 import { type MeasuredReading, toEngineReading } from '../engine-reading.js';
 import { temperatureRange } from '../profile.js';
 import { type Reading, sortReadings } from '../reading.js';
-import { evaluateLegs, type LegCompliance } from '../shipment-excursions.js';
+import { evaluateLegs, type LegCompliance, type LegExcursion } from '../shipment-excursions.js';
 import { canonicalReadings, readingsDigest } from './canonical-readings.js';
 import { CHART_MAX_POINTS, doorOpenSpans, downsample } from './chart.js';
 import { dataCompleteness } from './completeness.js';
@@ -17,6 +17,7 @@ import type {
   ReportEarlyWarning,
   ReportExcursion,
   ReportInput,
+  ReportLegFinding,
   ReportLegInput,
   ReportProfile,
   SensorStatistics,
@@ -293,52 +294,42 @@ function excursionsOf(
         .map((r) => `${leg.legId}\u0000${r.excursionKey}`),
     ),
   );
-  const alerts = new Map(input.alerts.map((a) => [a.key, a]));
-  return found.map((e) => {
-    const alert = alerts.get(e.alertKey);
-    return {
-      key: e.key,
-      alertKey: e.alertKey,
-      rule: e.rule,
-      severity: e.severity,
-      boundary: e.boundary,
-      limit: e.limit,
-      startMs: e.startMs,
-      endMs: e.endMs,
-      durationMs: e.durationMs,
-      peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
-      failing: failing.has(`${e.legId}\u0000${e.key}`),
-      legId: e.legId,
-      holder: e.holder,
-      deviceId: e.deviceId,
-      alert: alert === undefined ? null : alertOf(alert),
-    };
-  });
+  const alerts = alertsByKey(input);
+  return found.map((e) => ({
+    ...legFinding(e, alerts),
+    rule: e.rule,
+    severity: e.severity,
+    failing: failing.has(`${e.legId}\u0000${e.key}`),
+  }));
 }
 
 function earlyWarningsOf(
   input: ReportInput,
   found: ReturnType<typeof evaluateLegs>['earlyWarnings'],
 ): ReportEarlyWarning[] {
-  const alerts = new Map(input.alerts.map((a) => [a.key, a]));
-  return found.map((e) => {
-    const alert = alerts.get(e.alertKey);
-    return {
-      key: e.key,
-      alertKey: e.alertKey,
-      boundary: e.boundary,
-      limit: e.limit,
-      startMs: e.startMs,
-      endMs: e.endMs,
-      durationMs: e.durationMs,
-      peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
-      projectedBreachMs: e.projectedBreachMs,
-      legId: e.legId,
-      holder: e.holder,
-      deviceId: e.deviceId,
-      alert: alert === undefined ? null : alertOf(alert),
-    };
-  });
+  const alerts = alertsByKey(input);
+  return found.map((e) => ({ ...legFinding(e, alerts), projectedBreachMs: e.projectedBreachMs }));
+}
+
+const alertsByKey = (input: ReportInput) => new Map(input.alerts.map((a) => [a.key, a]));
+
+/** What an excursion and an early warning of a leg both report: where and when, its peak and its alert. */
+function legFinding(e: LegExcursion, alerts: ReadonlyMap<string, ReportAlertInput>): ReportLegFinding {
+  const alert = alerts.get(e.alertKey);
+  return {
+    key: e.key,
+    alertKey: e.alertKey,
+    boundary: e.boundary,
+    limit: e.limit,
+    startMs: e.startMs,
+    endMs: e.endMs,
+    durationMs: e.durationMs,
+    peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
+    legId: e.legId,
+    holder: e.holder,
+    deviceId: e.deviceId,
+    alert: alert === undefined ? null : alertOf(alert),
+  };
 }
 
 function alertOf(a: ReportAlertInput): ReportAlert {

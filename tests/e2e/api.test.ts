@@ -525,9 +525,10 @@ describe('the HTTP API', () => {
     const start = minute(Date.now()) - 4 * 60 * MIN;
     await publish(
       'API-D',
+      // The air at 9.5 °C from minute 80 to 100 while the product stays at 4 °C: an early warning.
       Array.from({ length: 121 }, (_, i) => ({
         ts: start + i * MIN,
-        temp: { product: i >= 60 && i < 63 ? 19 : 4 },
+        temp: { product: i >= 60 && i < 63 ? 19 : 4, air: i >= 80 && i <= 100 ? 9.5 : 4 },
       })),
     );
     await api.call('/v1/shipments', {
@@ -562,6 +563,20 @@ describe('the HTTP API', () => {
       peakValue: 19,
       deviceId: 'API-D',
     });
+    // Listed apart, with the product's projection (none: the product is flat), never among the excursions.
+    expect((found.excursions as Body[]).map((e) => e.rule)).not.toContain('early_warning');
+    expect(found.earlyWarnings).toEqual([
+      expect.objectContaining({
+        rule: 'early_warning',
+        severity: 'warning',
+        startMs: start + 80 * MIN,
+        endMs: start + 101 * MIN,
+        limit: 8,
+        peakValue: 9.5,
+        holder: 'Late Carrier',
+        projectedBreachMs: null,
+      }),
+    ]);
     // The ingest hears of the handover and raises the alert for it.
     const alert = await eventually(
       async () => {

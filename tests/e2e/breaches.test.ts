@@ -49,7 +49,15 @@ describe('the breach engine in the pipeline', () => {
   const t0 = now - 8 * HOUR;
   /** Settle periods of the seed profiles: legs open that long before the data starts, so no rule sees a silent start. */
   const settleMs: Record<string, number> = { 'pharma-2-8': 15 * MIN };
-  const devices = ['cherry-truck', 'seafood-truck', 'frozen-room', 'pharma-box', 'clean-copy', 'messy-copy'];
+  const devices = [
+    'cherry-truck',
+    'seafood-truck',
+    'frozen-room',
+    'pharma-box',
+    'clean-copy',
+    'messy-copy',
+    'reefer-air',
+  ];
   let pipeline: Pipeline;
   let operator: MqttClient;
   const received: Array<{ topic: string; event: string; alert: Alert; atMs: number }> = [];
@@ -99,6 +107,7 @@ describe('the breach engine in the pipeline', () => {
       'pharma-box': 'pharma-2-8',
       'clean-copy': 'chilled-seafood',
       'messy-copy': 'chilled-seafood',
+      'reefer-air': 'chilled-seafood',
     };
     pipeline = await startPipeline({
       influx,
@@ -188,6 +197,54 @@ describe('the breach engine in the pipeline', () => {
       peakTsMs: peak.ts,
       status: 'open',
     });
+  });
+
+  it('warns early of a reefer whose air fails while the product is still inside, and ends the warning when the air returns', async () => {
+    // Air and product probes every minute. For the last 30 min the compressor has failed: the air at 6 to
+    // 8.4 °C while the product warmed from 2.0 to 3.0 °C (its range is 0–4 °C).
+    const failedAt = 449;
+    const readings: Sample[] = [];
+    for (let ts = t0; ts <= now - MIN; ts += MIN) {
+      const m = (ts - t0) / MIN;
+      const out = Math.max(0, m - failedAt);
+      const air = m < failedAt ? 2.5 : 6 + (out * 2.4) / 30;
+      const product = 2 + out / 30;
+      readings.push({
+        ts,
+        temp: { air: Math.round(air * 100) / 100, product: Math.round(product * 100) / 100 },
+      });
+    }
+    const reefer = sims.get('reefer-air');
+    await reefer?.sendAll(batches(readings), 1);
+    await until(() => latest('reefer-air').length > 0, 10_000, 'the early warning');
+    const airOut = readings.find((r) => (r.temp.air ?? 0) > 4) as Sample;
+    expect(latest('reefer-air')).toEqual([
+      expect.objectContaining({
+        rule: 'early_warning',
+        severity: 'warning',
+        holder: 'reefer-air carrier',
+        startMs: airOut.ts,
+        endMs: null,
+        limit: 4,
+        peakValue: 8.4,
+        status: 'open',
+      }),
+    ]);
+    // The unit recovers: the air back inside by the hysteresis margin ends the warning by itself.
+    const backMs = Date.now();
+    await reefer?.sendAll([JSON.stringify({ v: 1, ts: backMs, temp: { air: 2.5, product: 3 } })], 1);
+    await until(() => latest('reefer-air')[0]?.endMs === backMs, 10_000, 'the early warning ended');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(latest('reefer-air')).toEqual([
+      expect.objectContaining({
+        rule: 'early_warning',
+        startMs: airOut.ts,
+        endMs: backMs,
+        acknowledgedBy: null,
+      }),
+    ]);
+    // One alert, created once: no range or critical alert, since the product never left its range.
+    expect(alertsOf('reefer-air').filter((r) => r.event === 'alert.created')).toHaveLength(1);
   });
 
   it('neither loses nor repeats an alert across an ingest restart', async () => {

@@ -2,7 +2,8 @@ import { type Excursion, type ExcursionRule, excursionKey, type Peak, type Sever
 
 /**
  * A limit that is a breach once a value stays beyond it long enough: the temperature boundaries (`range`,
- * `critical`), humidity, and the door (open = 1 against a limit of ½, cleared by the first closed reading).
+ * `critical`), humidity, the door (open = 1 against a limit of ½, cleared by the first closed reading), and the
+ * air beside a product probe, which the early warning watches (`early-warning-rule.ts`).
  */
 export interface ConsecutiveRule {
   rule: ExcursionRule;
@@ -87,6 +88,7 @@ export function runExcursion(run: RunState, rule: ConsecutiveRule, endMs: number
     endMs,
     durationMs: endMs === null ? null : endMs - run.startMs,
     peak: rule.reportsValues ? run.peak : null,
+    projectedBreachMs: null,
   };
 }
 

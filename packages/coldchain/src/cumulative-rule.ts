@@ -80,6 +80,7 @@ export function cumulativeExcursion(
     endMs,
     durationMs: endMs === null ? null : endMs - state.exhaustedAtMs,
     peak: state.peak,
+    projectedBreachMs: null,
   };
 }
 

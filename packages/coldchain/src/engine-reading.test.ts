@@ -6,9 +6,9 @@ import { T0 } from './test-fixtures.js';
 describe('toEngineReading', () => {
   it.each<[string, MeasuredReading, Reading]>([
     [
-      'judges the product probe when the device has one',
+      'judges the product probe when the device has one, with the air beside it for the early warning',
       { tsMs: T0, temp: { air: 6.5, product: 3.1 } },
-      { tsMs: T0, tempC: 3.1 },
+      { tsMs: T0, tempC: 3.1, airC: 6.5 },
     ],
     [
       'judges the air when there is no product probe',
@@ -28,7 +28,7 @@ describe('toEngineReading', () => {
     [
       'keeps a temperature of exactly 0 °C',
       { tsMs: T0, temp: { product: 0, air: 4 } },
-      { tsMs: T0, tempC: 0 },
+      { tsMs: T0, tempC: 0, airC: 4 },
     ],
   ])('%s', (_, input, expected) => {
     expect(toEngineReading(input)).toEqual(expected);

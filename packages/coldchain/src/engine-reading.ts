@@ -14,7 +14,9 @@ export interface MeasuredReading {
 
 /**
  * The engine judges the product temperature where there is one (DESIGN.md §4), else the air, else
- * whichever sensor the device has. Other fields (position, battery, counter) are not judged.
+ * whichever sensor the device has. Where the device measures both product and air, the air goes along
+ * as `airC` for the early warning: a failing unit shows in the air long before in the product. Other
+ * fields (position, battery, counter) are not judged.
  */
 export function toEngineReading(r: MeasuredReading): Reading {
   const temps = r.temp ?? {};
@@ -22,6 +24,7 @@ export function toEngineReading(r: MeasuredReading): Reading {
   return {
     tsMs: r.tsMs,
     ...(tempC === undefined ? {} : { tempC }),
+    ...(temps.product === undefined || temps.air === undefined ? {} : { airC: temps.air }),
     ...(r.rh === undefined ? {} : { rh: r.rh }),
     ...(r.door === undefined ? {} : { door: r.door }),
   };

@@ -1,4 +1,12 @@
-export type ExcursionRule = 'range' | 'critical' | 'cumulative' | 'humidity' | 'door' | 'gap';
+export type ExcursionRule =
+  | 'range'
+  | 'critical'
+  | 'cumulative'
+  | 'humidity'
+  | 'door'
+  | 'gap'
+  /** Not a breach: the air outside the range while the product is still inside (see `early-warning-rule.ts`). */
+  | 'early_warning';
 export type Severity = 'warning' | 'critical';
 
 export interface Peak {
@@ -25,8 +33,13 @@ export interface Excursion {
   endMs: number | null;
   /** `endMs − startMs`; null while open (it grows with the clock, and would otherwise change on every tick). */
   durationMs: number | null;
-  /** Most extreme value beyond the limit; null for gap and door. */
+  /** Most extreme value beyond the limit (the air's, for an early warning); null for gap and door. */
   peak: Peak | null;
+  /**
+   * Early warning only (null for every other rule): when the product's recent trend, as it stood when the
+   * warning was raised, reaches the limit; null too when the product is not heading there.
+   */
+  projectedBreachMs: number | null;
 }
 
 export function excursionKey(rule: ExcursionRule, boundary: string | null, startMs: number): string {
@@ -44,7 +57,8 @@ export function sameExcursion(a: Excursion, b: Excursion): boolean {
     a.endMs === b.endMs &&
     a.durationMs === b.durationMs &&
     a.peak?.value === b.peak?.value &&
-    a.peak?.tsMs === b.peak?.tsMs
+    a.peak?.tsMs === b.peak?.tsMs &&
+    a.projectedBreachMs === b.projectedBreachMs
   );
 }
 

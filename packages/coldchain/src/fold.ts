@@ -9,6 +9,16 @@ import {
   emptyCumulative,
   observeCumulative,
 } from './cumulative-rule.js';
+import {
+  accrueWarning,
+  copyWarning,
+  type EarlyWarningState,
+  idleWarning,
+  observeAir,
+  observeProduct,
+  openIfDue,
+  warningExcursion,
+} from './early-warning-rule.js';
 import type { Horizon } from './evaluation-window.js';
 import { compareExcursions, type Excursion } from './excursion.js';
 import { gapExcursion, isGap } from './gap-rule.js';
@@ -32,7 +42,8 @@ import {
  * "no data": neither in range nor out, and the gap rule reports it. The last sample holds until the evaluation
  * instant (see `horizon`), again capped. So with readings every 5 min, out of range at 0, 5 and 10 min and
  * back at 15 min, the temperature was out of range for 15 min — as a logger that counts logging intervals
- * reports it — and a 15-min delay is reached.
+ * reports it — and a 15-min delay is reached. The air, watched by the early warning beside the judged product,
+ * is a series of its own in the same way.
  *
  * All values are JSON numbers, booleans or null, so the state survives being persisted and read back.
  */
@@ -58,7 +69,19 @@ export interface FoldState {
   doorRun: RunState;
   cumulative: CumulativeState[];
   stats: TemperatureStats;
+  /** The air beside a product probe (`Reading.airC`), for the early warning. */
+  air: Sample | null;
+  /**
+   * The judged (product) samples of the last `trendWindowMs` while the air is outside the range, oldest
+   * first, at most `TREND_MAX_SAMPLES`: what a projected time to breach is fitted to. Empty otherwise.
+   */
+  productTrend: Sample[];
+  /** One per side of `rules.earlyWarning`. */
+  earlyWarnings: EarlyWarningState[];
 }
+
+/** Bounds the trend kept in each snapshot for a logger that records every few seconds. */
+const TREND_MAX_SAMPLES = 240;
 
 export function initialFold(rules: RuleSet, evaluatedFromMs: number): FoldState {
   return {
@@ -73,6 +96,9 @@ export function initialFold(rules: RuleSet, evaluatedFromMs: number): FoldState 
     doorRun: idleRun(),
     cumulative: rules.cumulative.map(emptyCumulative),
     stats: emptyStats(),
+    air: null,
+    productTrend: [],
+    earlyWarnings: rules.earlyWarning?.sides.map(idleWarning) ?? [],
   };
 }
 
@@ -84,6 +110,8 @@ export function copyFold(state: FoldState): FoldState {
     doorRun: copyRun(state.doorRun),
     cumulative: state.cumulative.map(copyCumulative),
     stats: copyStats(state.stats),
+    productTrend: [...state.productTrend],
+    earlyWarnings: state.earlyWarnings.map(copyWarning),
   };
 }
 
@@ -92,7 +120,14 @@ export function step(state: FoldState, rules: RuleSet, reading: Reading, closed:
   const { tsMs } = reading;
   if (isGap(state.lastDataMs, tsMs, rules.maxGapMs)) closed.push(gapExcursion(state.lastDataMs, tsMs));
   state.lastDataMs = tsMs;
+  if (reading.airC !== undefined && rules.earlyWarning !== null)
+    stepAir(state, rules, tsMs, reading.airC, closed);
   if (reading.tempC !== undefined) stepTemperature(state, rules, tsMs, reading.tempC, closed);
+  if (rules.earlyWarning !== null) {
+    for (let i = 0; i < rules.earlyWarning.sides.length; i++) {
+      openIfDue(state.earlyWarnings[i]!, rules.earlyWarning.sides[i]!, state.temperature, state.productTrend);
+    }
+  }
   if (reading.rh !== undefined) stepHumidity(state, rules, tsMs, reading.rh, closed);
   if (reading.door !== undefined) stepDoor(state, rules, tsMs, reading.door ? 1 : 0, closed);
   state.index += 1;
@@ -111,6 +146,51 @@ function stepTemperature(state: FoldState, rules: RuleSet, tsMs: number, tempC: 
   }
   observeStats(state.stats, tempC);
   state.temperature = { tsMs, value: tempC };
+  if (rules.earlyWarning !== null) stepProductTrend(state, rules, tsMs, tempC, closed);
+}
+
+/**
+ * The air sample: the previous one held until now may complete the delay (the product as it last was decides
+ * whether that opens a warning), then the new value may start or end the air's run.
+ */
+function stepAir(state: FoldState, rules: RuleSet, tsMs: number, airC: number, closed: Excursion[]) {
+  const sides = rules.earlyWarning?.sides ?? [];
+  const prev = state.air;
+  for (let i = 0; i < sides.length; i++) {
+    const warning = state.earlyWarnings[i]!;
+    if (prev !== null) {
+      accrueWarning(warning, sides[i]!, holdMs(prev, tsMs, rules), state.temperature, state.productTrend);
+    }
+    const ended = observeAir(warning, sides[i]!, airC, tsMs);
+    if (ended !== null) closed.push(ended);
+  }
+  state.air = { tsMs, value: airC };
+}
+
+/** The product sample: kept for the trend while the air is out; a product outside the range ends a warning. */
+function stepProductTrend(
+  state: FoldState,
+  rules: RuleSet,
+  tsMs: number,
+  tempC: number,
+  closed: Excursion[],
+) {
+  const ew = rules.earlyWarning;
+  if (ew === null) return;
+  for (let i = 0; i < ew.sides.length; i++) {
+    const ended = observeProduct(state.earlyWarnings[i]!, ew.sides[i]!, tempC, tsMs);
+    if (ended !== null) closed.push(ended);
+  }
+  if (!state.earlyWarnings.some((w) => w.air.startMs !== null)) {
+    state.productTrend = [];
+    return;
+  }
+  const trend = state.productTrend;
+  trend.push({ tsMs, value: tempC });
+  let drop = 0;
+  while (drop < trend.length && trend[drop]!.tsMs < tsMs - ew.trendWindowMs) drop++;
+  drop = Math.max(drop, trend.length - TREND_MAX_SAMPLES);
+  if (drop > 0) trend.splice(0, drop);
 }
 
 function accrueTemperature(state: FoldState, rules: RuleSet, prev: Sample, hold: number): void {
@@ -189,6 +269,16 @@ export function finish(
   if (rules.door !== null) {
     if (now.door !== null) accrueRun(now.doorRun, rules.door, holdMs(now.door, at.asOfMs, rules));
     keep(runExcursion(now.doorRun, rules.door, endMs));
+  }
+  if (rules.earlyWarning !== null) {
+    for (let i = 0; i < rules.earlyWarning.sides.length; i++) {
+      const warning = now.earlyWarnings[i]!;
+      const side = rules.earlyWarning.sides[i]!;
+      if (now.air !== null) {
+        accrueWarning(warning, side, holdMs(now.air, at.asOfMs, rules), now.temperature, now.productTrend);
+      }
+      keep(warningExcursion(warning, side, endMs));
+    }
   }
   if (isGap(now.lastDataMs, at.asOfMs, rules.maxGapMs)) keep(gapExcursion(now.lastDataMs, endMs));
 

@@ -20,5 +20,6 @@ export function gapExcursion(startMs: number, endMs: number | null): Excursion {
     endMs,
     durationMs: endMs === null ? null : endMs - startMs,
     peak: null,
+    projectedBreachMs: null,
   };
 }

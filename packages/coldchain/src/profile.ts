@@ -63,6 +63,19 @@ export const ProfileSchema = z
     hysteresisC: z.number().nonnegative(),
     /** Ignore period at the start of a leg while the logger settles; no rule sees readings in it. */
     settleMs: durationMs,
+    /**
+     * A warning before the goods are harmed, for devices with both an air and a product probe: the air outside
+     * the range (see `temperatureRange`) for at least `airDelayMs` while the product is still inside. It never
+     * fails a shipment. Absent: no early warning.
+     */
+    earlyWarning: z
+      .strictObject({
+        /** Longer than a door opening at a drop, shorter than the time the product takes to follow the air. */
+        airDelayMs: durationMs,
+        /** The product readings the projected time to breach is fitted to: at most this far back. */
+        trendWindowMs: z.number().int().positive(),
+      })
+      .optional(),
   })
   .superRefine((profile, ctx) => {
     const ids = profile.temperature.boundaries.map((b) => b.id);

@@ -7,6 +7,11 @@ export interface Reading {
   tsMs: number;
   /** The product (or primary) temperature sensor, °C. */
   tempC?: number;
+  /**
+   * The air temperature, °C, when the device also has a product probe (then `tempC` is the product's): the
+   * early warning watches it. Absent when the air is the only temperature, which `tempC` then holds.
+   */
+  airC?: number;
   /** Relative humidity, %. */
   rh?: number;
   /** Door state at `tsMs`: true = open. */
@@ -21,6 +26,7 @@ export interface Reading {
 export function cleanReading(reading: Reading): Reading {
   const clean: Reading = { tsMs: reading.tsMs };
   if (Number.isFinite(reading.tempC)) clean.tempC = (reading.tempC as number) + 0;
+  if (Number.isFinite(reading.airC)) clean.airC = (reading.airC as number) + 0;
   if (Number.isFinite(reading.rh)) clean.rh = (reading.rh as number) + 0;
   if (typeof reading.door === 'boolean') clean.door = reading.door;
   return clean;
@@ -36,6 +42,8 @@ export function mergeReadings(a: Reading, b: Reading): Reading {
   const merged: Reading = { tsMs: a.tsMs };
   const tempC = maxDefined(a.tempC, b.tempC);
   if (tempC !== undefined) merged.tempC = tempC;
+  const airC = maxDefined(a.airC, b.airC);
+  if (airC !== undefined) merged.airC = airC;
   const rh = maxDefined(a.rh, b.rh);
   if (rh !== undefined) merged.rh = rh;
   if (a.door !== undefined || b.door !== undefined) merged.door = a.door === true || b.door === true;
@@ -43,7 +51,7 @@ export function mergeReadings(a: Reading, b: Reading): Reading {
 }
 
 export function sameReading(a: Reading, b: Reading): boolean {
-  return a.tsMs === b.tsMs && a.tempC === b.tempC && a.rh === b.rh && a.door === b.door;
+  return a.tsMs === b.tsMs && a.tempC === b.tempC && a.airC === b.airC && a.rh === b.rh && a.door === b.door;
 }
 
 /** Readings sorted by event time, duplicates merged, each cleaned. */

@@ -1,5 +1,6 @@
 import type { ConsecutiveRule } from './consecutive-rule.js';
 import type { CumulativeRule } from './cumulative-rule.js';
+import type { EarlyWarningRule } from './early-warning-rule.js';
 import { type Profile, type TemperatureRange, temperatureRange } from './profile.js';
 
 /** A profile turned into the rules the fold evaluates. */
@@ -13,6 +14,8 @@ export interface RuleSet {
   range: TemperatureRange;
   target: TemperatureRange | null;
   mktLimitC: number | null;
+  /** One rule per bounded side of the range; null when the profile sets no early warning. */
+  earlyWarning: { sides: EarlyWarningRule[]; trendWindowMs: number } | null;
 }
 
 /**
@@ -94,7 +97,42 @@ export function ruleSet(profile: Profile): RuleSet {
     range,
     target: targetC === undefined ? null : { lowC: targetC.lowC ?? null, highC: targetC.highC ?? null },
     mktLimitC: profile.mktLimitC ?? null,
+    earlyWarning: earlyWarningRules(profile, range),
   };
+}
+
+function earlyWarningRules(profile: Profile, range: TemperatureRange): RuleSet['earlyWarning'] {
+  const ew = profile.earlyWarning;
+  if (ew === undefined) return null;
+  const sides: EarlyWarningRule[] = [];
+  for (const [direction, limit] of [
+    ['upper', range.highC],
+    ['lower', range.lowC],
+  ] as const) {
+    if (limit === null) continue;
+    sides.push({
+      air: {
+        rule: 'early_warning',
+        severity: 'warning',
+        // The boundary that sets the range on this side (the tightest warning limit, see `temperatureRange`).
+        boundary: rangeBoundaryId(profile, direction, limit),
+        direction,
+        limit,
+        clearMargin: profile.hysteresisC,
+        delayMs: ew.airDelayMs,
+        strictlyLonger: false,
+        reportsValues: true,
+      },
+      range,
+    });
+  }
+  return { sides, trendWindowMs: ew.trendWindowMs };
+}
+
+function rangeBoundaryId(profile: Profile, direction: 'upper' | 'lower', limitC: number): string {
+  const side = profile.temperature.boundaries.filter((b) => b.direction === direction && b.limitC === limitC);
+  const boundary = side.find((b) => b.severity === 'warning') ?? side[0];
+  return boundary?.id ?? direction;
 }
 
 function humidityRule(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from './engine.js';
 import type { Reading } from './reading.js';
 import { evaluateLegs, type LegReadings } from './shipment-excursions.js';
-import { at, excursion, testProfile as profile, temps } from './test-fixtures.js';
+import { at, excursion, MIN, testProfile as profile, temps } from './test-fixtures.js';
 
 /**
  * Shipment SH-1: the truck holds the goods for the first hour, the cold room from then on (leg still
@@ -81,5 +81,18 @@ describe('evaluateLegs', () => {
     expect(result.excursions.map((e) => e.startMs)).toEqual([at(10), at(90)]);
     expect(result.legs.map((l) => l.summary.verdict)).toEqual(['fail', 'fail']);
     expect(evaluateLegs([legs[1] as LegReadings], profile, at(95)).legs[0]?.summary.verdict).toBe('pass');
+  });
+
+  it('lists early warnings apart from the excursions, with their alert keys, and passes the leg', () => {
+    // The room's air at 9 °C from 60 to 90 min while the product stays at 4 °C: air delay 15 min.
+    const warned = { ...profile, earlyWarning: { airDelayMs: 15 * MIN, trendWindowMs: 30 * MIN } };
+    const withAir = room.map((r) => ({ ...r, airC: r.tsMs <= at(80) ? 9 : 4 }));
+    const [, roomLeg] = legs;
+    const result = evaluateLegs([{ ...(roomLeg as LegReadings), readings: withAir }], warned, at(90));
+    expect(result.excursions).toEqual([]);
+    expect(result.earlyWarnings.map((e) => [e.rule, e.startMs, e.endMs, e.alertKey])).toEqual([
+      ['early_warning', at(60), at(85), `SH-1:12:early_warning:high:${at(60)}`],
+    ]);
+    expect(result.legs[0]?.summary.verdict).toBe('pass');
   });
 });

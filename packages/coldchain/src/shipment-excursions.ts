@@ -38,8 +38,14 @@ export interface LegCompliance {
 }
 
 export interface ShipmentExcursions {
-  /** Every leg's excursions, ordered by start, then key. */
+  /** Every leg's excursions, ordered by start, then key; early warnings are not among them. */
   excursions: LegExcursion[];
+  /**
+   * Every leg's early warnings (rule `early_warning`), ordered the same way: the ingest raises alerts for
+   * them as for excursions, but they never fail a shipment and are listed apart, so that no caller counts
+   * them as excursions by mistake.
+   */
+  earlyWarnings: LegExcursion[];
   /** In the order of the legs given. */
   legs: LegCompliance[];
 }
@@ -55,12 +61,13 @@ export function evaluateLegs(
   nowMs: number,
 ): ShipmentExcursions {
   const excursions: LegExcursion[] = [];
+  const earlyWarnings: LegExcursion[] = [];
   const compliance: LegCompliance[] = [];
   for (const leg of legs) {
     const { legId, holder, deviceId } = leg;
     const evaluation = evaluate(leg.readings, profile, { startMs: leg.fromMs, endMs: leg.toMs }, nowMs);
     for (const excursion of evaluation.excursions) {
-      excursions.push({
+      (excursion.rule === 'early_warning' ? earlyWarnings : excursions).push({
         ...excursion,
         legId,
         holder,
@@ -79,5 +86,6 @@ export function evaluateLegs(
   }
   // Legs never overlap and a key holds its excursion's start, so keys are unique across the legs.
   excursions.sort(compareExcursions);
-  return { excursions, legs: compliance };
+  earlyWarnings.sort(compareExcursions);
+  return { excursions, earlyWarnings, legs: compliance };
 }

@@ -115,6 +115,9 @@ const arbitraryProfile: fc.Arbitrary<Profile> = fc
     doorOpenMaxMs: fc.option(minutes(0, 2, 5), { nil: undefined }),
     hysteresisC: fc.constantFrom(0, 0.5, 1),
     settleMs: minutes(0, 7),
+    earlyWarning: fc.option(fc.record({ airDelayMs: minutes(0, 3, 10), trendWindowMs: minutes(5, 30) }), {
+      nil: undefined,
+    }),
   })
   .map((p) =>
     ProfileSchema.parse({
@@ -149,6 +152,7 @@ const arbitraryProfile: fc.Arbitrary<Profile> = fc
       mktLimitC: 8,
       hysteresisC: p.hysteresisC,
       settleMs: p.settleMs,
+      earlyWarning: p.earlyWarning,
     }),
   );
 
@@ -163,6 +167,8 @@ const arbitraryReading: fc.Arbitrary<Reading> = fc.record(
       fc.constantFrom(-1, 1.5, 2, 2.3, 5, 7.6, 8, 8.4, 9, 14.6, 15, 16),
       fc.double({ min: -3, max: 18, noNaN: true }),
     ),
+    // The air beside the product, around the same limits, so that it leaves the range while the product is in.
+    airC: fc.oneof(fc.constantFrom(1.5, 2, 5, 8, 8.4, 9, 12), fc.double({ min: -3, max: 18, noNaN: true })),
     rh: fc.integer({ min: 70, max: 100 }),
     door: fc.boolean(),
   },
@@ -307,10 +313,22 @@ describe('ingest: streaming equals batch', () => {
     const rules = new Set<string>();
     fc.assert(
       fc.property(arbitraryDelivery, ({ profile, window, readings }) => {
-        for (const e of evaluate(readings, profile, window).excursions) rules.add(e.rule);
+        const { excursions, summary } = evaluate(readings, profile, window);
+        for (const e of excursions) rules.add(e.rule);
+        // An early warning is never a reason to fail the leg.
+        const warnings = new Set(excursions.filter((e) => e.rule === 'early_warning').map((e) => e.key));
+        return summary.reasons.every((r) => r.excursionKey === null || !warnings.has(r.excursionKey));
       }),
       { numRuns: 100 },
     );
-    expect([...rules].sort()).toEqual(['critical', 'cumulative', 'door', 'gap', 'humidity', 'range']);
+    expect([...rules].sort()).toEqual([
+      'critical',
+      'cumulative',
+      'door',
+      'early_warning',
+      'gap',
+      'humidity',
+      'range',
+    ]);
   });
 });

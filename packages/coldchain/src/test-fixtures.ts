@@ -57,5 +57,6 @@ export function excursion(
     endMs: endMin === null ? null : at(endMin),
     durationMs: endMin === null ? null : (endMin - startMin) * MIN,
     peak: details.peak === undefined ? null : { value: details.peak[0], tsMs: at(details.peak[1]) },
+    projectedBreachMs: null,
   };
 }

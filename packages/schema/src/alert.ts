@@ -34,7 +34,9 @@ export const alertSchema = z
       key: text(
         'Stable identity: scope (shipment and custody leg, or device) and excursion key; one alert per excursion',
       ),
-      rule: text('The rule broken: range, critical, cumulative, humidity, door or gap'),
+      rule: text(
+        'The rule broken: range, critical, cumulative, humidity, door or gap; or early_warning (warning severity: the air outside the range while the product is still inside, never an excursion)',
+      ),
       severity: z
         .enum(['warning', 'critical'], { error: '"warning" or "critical"' })
         .meta({ description: 'warning, or critical (a critical limit crossed)' }),

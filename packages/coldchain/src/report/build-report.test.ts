@@ -252,6 +252,62 @@ describe('buildComplianceReport: verdict', () => {
   });
 });
 
+describe('buildComplianceReport: early warnings', () => {
+  // The air at 9.5 °C from 0 to 30 min (a failing unit), back at 4 °C from 35; the product at 5 to 5.6 °C.
+  const readings = Array.from({ length: 12 }, (_, i) => ({
+    tsMs: at(5 * i),
+    temp: { product: 5 + Math.min(i, 6) * 0.1, air: i <= 6 ? 9.5 : 4 },
+  }));
+  const warned = withProfile({ earlyWarning: { airDelayMs: 15 * MIN, trendWindowMs: 30 * MIN } });
+  const key = `early_warning:high:${at(0)}`;
+  const alert = {
+    id: 9,
+    key: `S-1:1:${key}`,
+    rule: 'early_warning',
+    severity: 'warning' as const,
+    status: 'resolved' as const,
+    acknowledgedBy: 'op-li',
+    acknowledgedAtMs: at(20),
+    note: 'driver restarted the unit',
+    resolvedBy: 'system',
+    resolutionNote: null,
+    resolvedAtMs: at(40),
+  };
+  const report = buildComplianceReport(reportInput([leg(1, 0, 60, readings)], { profile: warned }, [alert]));
+
+  it('lists an early warning in its own section, with its projection and its alert', () => {
+    // The delay is reached with the air reading at 15 min; the product read 5.0, 5.1, 5.2 °C at 0–10 min
+    // before it: 0.02 °C/min, 8 °C at 150 min.
+    expect(report.earlyWarnings).toEqual([
+      {
+        key,
+        alertKey: `S-1:1:${key}`,
+        boundary: 'high',
+        limit: 8,
+        startMs: at(0),
+        endMs: at(35),
+        durationMs: 35 * MIN,
+        peak: { value: 9.5, tsMs: at(0) },
+        projectedBreachMs: at(150),
+        legId: 1,
+        holder: 'carrier-1',
+        deviceId: 'logger-1',
+        alert: expect.objectContaining({ id: 9, status: 'resolved', acknowledgementNote: alert.note }),
+      },
+    ]);
+    expect(report.excursions).toEqual([]);
+    expect(report.otherAlerts).toEqual([]);
+  });
+
+  it('leaves the verdict as it is without the early warning', () => {
+    const plain = buildComplianceReport(reportInput([leg(1, 0, 60, readings)]));
+    expect(plain.earlyWarnings).toEqual([]);
+    expect(report.verdict).toEqual(plain.verdict);
+    expect(report.verdict.status).toBe('pass');
+    expect(report.judged).toEqual(plain.judged);
+  });
+});
+
 describe('buildComplianceReport: excursions, alerts and custody', () => {
   const hot = product([9, 9, 9, 9, 5, 5, 5, 5, 5, 5, 5, 5]);
   const alertFor = (key: string, id: number) => ({

@@ -1,7 +1,7 @@
 import { type MeasuredReading, toEngineReading } from '../engine-reading.js';
 import { temperatureRange } from '../profile.js';
 import { type Reading, sortReadings } from '../reading.js';
-import { evaluateLegs, type LegCompliance } from '../shipment-excursions.js';
+import { evaluateLegs, type LegCompliance, type LegExcursion } from '../shipment-excursions.js';
 import { canonicalReadings, readingsDigest } from './canonical-readings.js';
 import { CHART_MAX_POINTS, doorOpenSpans, downsample } from './chart.js';
 import { dataCompleteness } from './completeness.js';
@@ -14,8 +14,10 @@ import type {
   ReportAlertInput,
   ReportChart,
   ReportCustodyChain,
+  ReportEarlyWarning,
   ReportExcursion,
   ReportInput,
+  ReportLegFinding,
   ReportLegInput,
   ReportProfile,
   SensorStatistics,
@@ -87,7 +89,8 @@ export function buildComplianceReport(
 
   const reportProfile = profileOf(input);
   const excursions = excursionsOf(input, evaluation.excursions, evaluation.legs);
-  const matched = new Set(excursions.map((e) => e.alertKey));
+  const earlyWarnings = earlyWarningsOf(input, evaluation.earlyWarnings);
+  const matched = new Set([...excursions, ...earlyWarnings].map((e) => e.alertKey));
   const judged = judgedStatistics(input, views);
   const lines = canonicalLines ?? canonicalReadings({ legs });
   const completeness = dataCompleteness(
@@ -124,6 +127,7 @@ export function buildComplianceReport(
     sensors: sensorStatistics(input, views),
     judged,
     excursions,
+    earlyWarnings,
     otherAlerts: input.alerts
       .filter((a) => !matched.has(a.key))
       .sort((a, b) => a.id - b.id)
@@ -290,27 +294,42 @@ function excursionsOf(
         .map((r) => `${leg.legId}\u0000${r.excursionKey}`),
     ),
   );
-  const alerts = new Map(input.alerts.map((a) => [a.key, a]));
-  return found.map((e) => {
-    const alert = alerts.get(e.alertKey);
-    return {
-      key: e.key,
-      alertKey: e.alertKey,
-      rule: e.rule,
-      severity: e.severity,
-      boundary: e.boundary,
-      limit: e.limit,
-      startMs: e.startMs,
-      endMs: e.endMs,
-      durationMs: e.durationMs,
-      peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
-      failing: failing.has(`${e.legId}\u0000${e.key}`),
-      legId: e.legId,
-      holder: e.holder,
-      deviceId: e.deviceId,
-      alert: alert === undefined ? null : alertOf(alert),
-    };
-  });
+  const alerts = alertsByKey(input);
+  return found.map((e) => ({
+    ...legFinding(e, alerts),
+    rule: e.rule,
+    severity: e.severity,
+    failing: failing.has(`${e.legId}\u0000${e.key}`),
+  }));
+}
+
+function earlyWarningsOf(
+  input: ReportInput,
+  found: ReturnType<typeof evaluateLegs>['earlyWarnings'],
+): ReportEarlyWarning[] {
+  const alerts = alertsByKey(input);
+  return found.map((e) => ({ ...legFinding(e, alerts), projectedBreachMs: e.projectedBreachMs }));
+}
+
+const alertsByKey = (input: ReportInput) => new Map(input.alerts.map((a) => [a.key, a]));
+
+/** What an excursion and an early warning of a leg both report: where and when, its peak and its alert. */
+function legFinding(e: LegExcursion, alerts: ReadonlyMap<string, ReportAlertInput>): ReportLegFinding {
+  const alert = alerts.get(e.alertKey);
+  return {
+    key: e.key,
+    alertKey: e.alertKey,
+    boundary: e.boundary,
+    limit: e.limit,
+    startMs: e.startMs,
+    endMs: e.endMs,
+    durationMs: e.durationMs,
+    peak: e.peak === null ? null : { value: e.peak.value, tsMs: e.peak.tsMs },
+    legId: e.legId,
+    holder: e.holder,
+    deviceId: e.deviceId,
+    alert: alert === undefined ? null : alertOf(alert),
+  };
 }
 
 function alertOf(a: ReportAlertInput): ReportAlert {

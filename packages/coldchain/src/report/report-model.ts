@@ -286,15 +286,16 @@ export interface ReportAlert {
   resolutionNote: string | null;
 }
 
-/** One excursion as the engine finds it (`evaluateLegs`), with who held the goods and its alert. */
-export interface ReportExcursion {
-  /** The excursion's key within its leg (`rule:boundary:startMs`). */
+/** What an excursion and an early warning of a leg both report, as the engine finds them (`evaluateLegs`). */
+export interface ReportLegFinding {
+  /** The key within its leg (`rule:boundary:startMs`). */
   key: string;
   /** The key of its alert: `alertKey(shipmentId, legId, key)`. */
   alertKey: string;
-  rule: ExcursionRule;
-  severity: Severity;
-  /** Boundary id (`low`/`high` for humidity); null for gap, door and the range's cumulative budget. */
+  /**
+   * Boundary id (`low`/`high` for humidity; for an early warning, the boundary that sets the range on the side
+   * the air left it); null for gap, door and the range's cumulative budget.
+   */
   boundary: string | null;
   /** The limit crossed, °C or %RH; null for gap and door. */
   limit: number | null;
@@ -303,15 +304,30 @@ export interface ReportExcursion {
   endMs: number | null;
   /** Null while it is still open. */
   durationMs: number | null;
-  /** Most extreme value beyond the limit; null for gap and door. */
+  /** Most extreme value beyond the limit (the air's, for an early warning); null for gap and door. */
   peak: TimedValue | null;
-  /** Whether it fails the shipment (`compliance.ts`: every rule but door). */
-  failing: boolean;
   legId: number;
   holder: string;
   deviceId: string;
   /** The alert raised for it; null when the store has none (yet). */
   alert: ReportAlert | null;
+}
+
+/** One excursion as the engine finds it, with who held the goods and its alert. */
+export interface ReportExcursion extends ReportLegFinding {
+  rule: ExcursionRule;
+  severity: Severity;
+  /** Whether it fails the shipment (`compliance.ts`: every rule but door). */
+  failing: boolean;
+}
+
+/**
+ * An early warning (rule `early_warning`, severity `warning`): the air outside the range for the profile's air
+ * delay while the product was still inside. Listed apart from the excursions: it never fails the shipment.
+ */
+export interface ReportEarlyWarning extends ReportLegFinding {
+  /** When the product's trend, as it stood when the warning was raised, reached the limit; null: not heading there. */
+  projectedBreachMs: number | null;
 }
 
 /** One link of the custody chain. */
@@ -509,8 +525,10 @@ export interface ComplianceReport {
   /** Every temperature sensor found (by name), then `rh` where measured. */
   sensors: SensorStatistics[];
   judged: JudgedStatistics;
-  /** Every excursion of every leg, by start then key. */
+  /** Every excursion of every leg, by start then key; early warnings are listed apart. */
   excursions: ReportExcursion[];
+  /** Every early warning of every leg, by start then key: none counts in the verdict. */
+  earlyWarnings: ReportEarlyWarning[];
   /** The shipment's alerts that match no current excursion (e.g. withdrawn when late data arrived). */
   otherAlerts: ReportAlert[];
   custody: ReportCustodyChain;

@@ -12,7 +12,7 @@ export const alertListQuerySchema = z.object({
     .optional()
     .meta({ description: 'One or more of open, acknowledged, resolved, comma-separated' }),
   severity: z.enum(['warning', 'critical']).optional(),
-  rule: z.enum(['range', 'critical', 'cumulative', 'humidity', 'door', 'gap']).optional(),
+  rule: z.enum(['range', 'critical', 'cumulative', 'humidity', 'door', 'gap', 'early_warning']).optional(),
   shipmentId: shipmentIdSchema.optional(),
   deviceId: deviceIdSchema.optional(),
   from: instantSchema.optional().meta({ description: 'Excursions overlapping [from, to)' }),

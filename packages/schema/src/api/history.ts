@@ -98,8 +98,30 @@ export const excursionSchema = z
   })
   .meta({ id: 'Excursion', description: "The breach engine's own result over the stored readings" });
 
+export const earlyWarningSchema = excursionSchema
+  .extend({
+    rule: z.literal('early_warning'),
+    peakValue: z.number().nullable().meta({ description: 'The air’s most extreme value beyond the limit' }),
+    projectedBreachMs: z.number().int().nullable().meta({
+      description:
+        'When the product’s trend, as it stood when the warning was raised, reaches the limit; null when it is not heading there',
+    }),
+  })
+  .meta({
+    id: 'EarlyWarning',
+    description:
+      'The air outside the range for the profile’s delay while the product was still inside: a warning, never an excursion',
+  });
+
 export const excursionListSchema = z
-  .object({ shipmentId: z.string(), asOfMs: z.number().int(), excursions: z.array(excursionSchema) })
+  .object({
+    shipmentId: z.string(),
+    asOfMs: z.number().int(),
+    excursions: z.array(excursionSchema),
+    earlyWarnings: z
+      .array(earlyWarningSchema)
+      .meta({ description: 'Early warnings, listed apart: they never count as excursions' }),
+  })
   .meta({ id: 'Excursions' });
 
 export const geoJsonSchema = z

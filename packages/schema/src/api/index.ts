@@ -35,6 +35,7 @@ export {
 } from './device.js';
 export {
   EVERY_PATTERN,
+  earlyWarningSchema,
   excursionListSchema,
   excursionSchema,
   geoJsonSchema,

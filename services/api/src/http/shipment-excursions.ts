@@ -34,7 +34,10 @@ export async function evaluateShipment(
 
 /** An excursion as a revision records it (and EPCIS marks it): what identifies it and its peak. */
 export const revisionExcursionOf = (
-  e: Excursion & { legId: number; deviceId: string },
+  e: Pick<Excursion, 'key' | 'rule' | 'severity' | 'startMs' | 'endMs' | 'peak'> & {
+    legId: number;
+    deviceId: string;
+  },
 ): RevisionExcursion => ({
   key: e.key,
   rule: e.rule,

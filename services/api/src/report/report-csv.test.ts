@@ -55,6 +55,16 @@ describe('renderReportCsv', () => {
       report.excursions[0]?.alert?.acknowledgementNote,
     );
 
+    const warnings = s.get('early_warnings');
+    if (warnings === undefined) throw new Error('no early_warnings section');
+    expect(column(warnings, 'code')).toEqual(report.earlyWarnings.map((w) => w.alertKey));
+    expect(column(warnings, 'Air peak (°C)')).toEqual(report.earlyWarnings.map((w) => w.peak?.value));
+    expect(column(warnings, 'Projected product breach (UTC)')).toEqual(
+      report.earlyWarnings.map((w) => new Date(w.projectedBreachMs as number).toISOString()),
+    );
+    // Listed apart: no early warning among the excursions.
+    expect(column(excursions, 'Rule')).not.toContain('early_warning');
+
     const gaps = s.get('gaps');
     if (gaps === undefined) throw new Error('no gaps section');
     expect(column(gaps, 'Start (UTC)')).toEqual(

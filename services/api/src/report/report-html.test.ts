@@ -33,6 +33,20 @@ describe('renderReportHtml', () => {
     }
   });
 
+  it('lists early warnings in a section of their own, in Chinese and in English', () => {
+    const zh = renderReportHtml(sampleReport());
+    const en = renderReportHtml(sampleReport(), { lang: 'en' });
+    const after = (html: string, heading: string) => html.slice(html.indexOf(heading));
+    expect(after(zh, '早期预警（不计入结论）')).toContain('预计货品超限时间');
+    expect(after(zh, '早期预警（不计入结论）')).toContain('11.6 °C');
+    expect(after(en, 'Early warnings (not counted in the verdict)')).toContain('Projected product breach');
+    expect(after(en, 'Early warnings (not counted in the verdict)')).toContain('11.6 °C');
+    // The excursions section lists the range excursion and the gap, not the early warning.
+    const excursions = en.slice(en.indexOf('Excursions and their alerts'), en.indexOf('Early warnings ('));
+    expect(excursions).toContain('outside the range');
+    expect(excursions).not.toContain('11.6 °C');
+  });
+
   it('escapes what people typed', () => {
     const report = sampleReport();
     report.shipment.goods = '<script>alert(1)</script>';

@@ -36,6 +36,7 @@ export interface ReportLabels {
     judged: string;
     judgedLegs: string;
     excursions: string;
+    earlyWarnings: string;
     otherAlerts: string;
     custody: string;
     unloading: string;
@@ -79,6 +80,8 @@ export interface ReportLabels {
     settle: string;
     hysteresis: string;
     doorOpenMax: string;
+    earlyWarningAirDelay: string;
+    earlyWarningTrend: string;
     humidityLow: string;
     humidityHigh: string;
     unbounded: string;
@@ -148,6 +151,16 @@ export interface ReportLabels {
     none: string;
   };
   rule: Record<ExcursionRule, string>;
+  earlyWarning: {
+    /** What an early warning is, said above the table. */
+    note: string;
+    limit: string;
+    airPeak: string;
+    projectedBreach: string;
+    /** The product's trend did not head for the limit. */
+    noProjection: string;
+    none: string;
+  };
   alertStatus: Record<AlertStatus, string>;
   custody: {
     leg: string;
@@ -260,6 +273,7 @@ const zh: ReportLabels = {
     judged: '判定温度（全程）',
     judgedLegs: '判定温度（分段）',
     excursions: '温度偏移及告警处理',
+    earlyWarnings: '早期预警（不计入结论）',
     otherAlerts: '其他告警（无对应偏移）',
     custody: '交接链',
     unloading: '卸货',
@@ -308,6 +322,8 @@ const zh: ReportLabels = {
     settle: '起始稳定期',
     hysteresis: '恢复回差',
     doorOpenMax: '开门时限',
+    earlyWarningAirDelay: '早期预警：空气超范围时长',
+    earlyWarningTrend: '早期预警：货品趋势时段',
     humidityLow: '湿度下限',
     humidityHigh: '湿度上限',
     unbounded: '不限',
@@ -384,6 +400,15 @@ const zh: ReportLabels = {
     humidity: '湿度超限',
     door: '开门超时',
     gap: '数据中断',
+    early_warning: '早期预警（空气温度超出范围）',
+  },
+  earlyWarning: {
+    note: '空气温度超出范围达到设定时长、而货品温度仍在范围内时发出的预警；它不是温度偏移，不影响结论。预计超限时间按预警发出时货品温度的趋势推算。',
+    limit: '范围限值',
+    airPeak: '空气峰值',
+    projectedBreach: '预计货品超限时间',
+    noProjection: '按趋势不会超限',
+    none: '全程无早期预警',
   },
   alertStatus: { open: '未处理', acknowledged: '已确认', resolved: '已解决' },
   custody: {
@@ -491,6 +516,7 @@ const en: ReportLabels = {
     judged: 'Judged temperature (journey)',
     judgedLegs: 'Judged temperature (per leg)',
     excursions: 'Excursions and their alerts',
+    earlyWarnings: 'Early warnings (not counted in the verdict)',
     otherAlerts: 'Other alerts (no current excursion)',
     custody: 'Custody chain',
     unloading: 'Unloading',
@@ -539,6 +565,8 @@ const en: ReportLabels = {
     settle: 'Settle period',
     hysteresis: 'Hysteresis',
     doorOpenMax: 'Door-open limit',
+    earlyWarningAirDelay: 'Early warning: air outside the range for',
+    earlyWarningTrend: 'Early warning: product trend over',
     humidityLow: 'Humidity, low',
     humidityHigh: 'Humidity, high',
     unbounded: 'none',
@@ -621,6 +649,15 @@ const en: ReportLabels = {
     humidity: 'humidity out of range',
     door: 'door open too long',
     gap: 'data gap',
+    early_warning: 'early warning (air outside the range)',
+  },
+  earlyWarning: {
+    note: 'Raised when the air was outside the range for the profile’s delay while the product was still inside: a warning, not an excursion, and it does not affect the verdict. The projected breach extrapolates the product’s trend as it stood when the warning was raised.',
+    limit: 'Range limit',
+    airPeak: 'Air peak',
+    projectedBreach: 'Projected product breach',
+    noProjection: 'trend not heading for the limit',
+    none: 'No early warning over the journey',
   },
   alertStatus: { open: 'open', acknowledged: 'acknowledged', resolved: 'resolved' },
   custody: {

@@ -100,6 +100,7 @@ export function buildReportView(report: ComplianceReport, options: ResolvedRende
       sensorsSection(report, labels, format),
       judgedSection(report, labels, format),
       excursionsSection(report, labels, format),
+      earlyWarningsSection(report, labels, format),
       custodySection(report, labels, format),
       completenessSection(report, labels, format),
       integritySection(report, labels, options),
@@ -170,6 +171,12 @@ function profileSection(report: ComplianceReport, labels: ReportLabels, f: Repor
     ...(p.definition.doorOpenMaxMs === undefined
       ? []
       : [{ label: l.doorOpenMax, value: f.duration(p.definition.doorOpenMaxMs) }]),
+    ...(p.definition.earlyWarning === undefined
+      ? []
+      : [
+          { label: l.earlyWarningAirDelay, value: f.duration(p.definition.earlyWarning.airDelayMs) },
+          { label: l.earlyWarningTrend, value: f.duration(p.definition.earlyWarning.trendWindowMs) },
+        ]),
     ...(humidity === undefined
       ? []
       : [
@@ -353,23 +360,7 @@ function judgedSection(report: ComplianceReport, labels: ReportLabels, f: Report
 
 function excursionsSection(report: ComplianceReport, labels: ReportLabels, f: ReportFormat): ViewSection {
   const l = labels.excursion;
-  const alertColumn = (a: ComplianceReport['otherAlerts'][number] | null) => {
-    if (a === null) return l.noAlert;
-    const lines = [`#${a.id} ${labels.alertStatus[a.status]}`];
-    if (a.acknowledgedBy !== null) {
-      lines.push(
-        `${l.acknowledgedBy}: ${a.acknowledgedBy}${a.acknowledgedAtMs === null ? '' : ` (${f.local(a.acknowledgedAtMs)})`}`,
-      );
-    }
-    if (a.acknowledgementNote !== null) lines.push(`${l.acknowledgementNote}: ${a.acknowledgementNote}`);
-    if (a.resolvedBy !== null) {
-      lines.push(
-        `${l.resolvedBy}: ${a.resolvedBy}${a.resolvedAtMs === null ? '' : ` (${f.local(a.resolvedAtMs)})`}`,
-      );
-    }
-    if (a.resolutionNote !== null) lines.push(`${l.resolutionNote}: ${a.resolutionNote}`);
-    return lines.join('\n');
-  };
+  const alertColumn = (a: ComplianceReport['otherAlerts'][number] | null) => alertText(a, labels, f);
   return {
     id: 'excursions',
     title: labels.section.excursions,
@@ -414,6 +405,66 @@ function excursionsSection(report: ComplianceReport, labels: ReportLabels, f: Re
               empty: NO_VALUE,
             },
           ]),
+    ],
+  };
+}
+
+/** An alert's handling, for the alert column of the excursions and the early warnings. */
+function alertText(
+  a: ComplianceReport['otherAlerts'][number] | null,
+  labels: ReportLabels,
+  f: ReportFormat,
+): string {
+  const l = labels.excursion;
+  if (a === null) return l.noAlert;
+  const lines = [`#${a.id} ${labels.alertStatus[a.status]}`];
+  if (a.acknowledgedBy !== null) {
+    lines.push(
+      `${l.acknowledgedBy}: ${a.acknowledgedBy}${a.acknowledgedAtMs === null ? '' : ` (${f.local(a.acknowledgedAtMs)})`}`,
+    );
+  }
+  if (a.acknowledgementNote !== null) lines.push(`${l.acknowledgementNote}: ${a.acknowledgementNote}`);
+  if (a.resolvedBy !== null) {
+    lines.push(
+      `${l.resolvedBy}: ${a.resolvedBy}${a.resolvedAtMs === null ? '' : ` (${f.local(a.resolvedAtMs)})`}`,
+    );
+  }
+  if (a.resolutionNote !== null) lines.push(`${l.resolutionNote}: ${a.resolutionNote}`);
+  return lines.join('\n');
+}
+
+function earlyWarningsSection(report: ComplianceReport, labels: ReportLabels, f: ReportFormat): ViewSection {
+  const l = labels.excursion;
+  const w = labels.earlyWarning;
+  return {
+    id: 'early-warnings',
+    title: labels.section.earlyWarnings,
+    blocks: [
+      {
+        kind: 'table',
+        caption: w.note,
+        columns: [
+          col(w.limit, 1.1),
+          col(l.start, 1.3),
+          col(l.end, 1.3),
+          num(l.duration, 0.8),
+          num(w.airPeak, 1.2),
+          col(w.projectedBreach, 1.3),
+          col(l.holder, 1.1),
+          col(l.alert, 2),
+        ],
+        rows: report.earlyWarnings.map((e) => [
+          `${e.boundary ?? NO_VALUE}${e.limit === null ? '' : ` · ${f.tempC(e.limit)}`}`,
+          f.instant(e.startMs),
+          e.endMs === null ? labels.open : f.instant(e.endMs),
+          e.durationMs === null ? labels.open : f.duration(e.durationMs),
+          e.peak === null ? NO_VALUE : `${f.tempC(e.peak.value)}\n${f.instant(e.peak.tsMs)}`,
+          e.projectedBreachMs === null ? w.noProjection : f.instant(e.projectedBreachMs),
+          `${e.holder}\n${l.leg} ${e.legId} · ${e.deviceId}`,
+          alertText(e.alert, labels, f),
+        ]),
+        empty: w.none,
+      },
     ],
   };
 }

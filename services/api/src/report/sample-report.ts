@@ -9,7 +9,8 @@ import {
 
 /*
  * A hand-built report for the renderers' tests and benchmark: a vaccine shipment Dalian → Shenyang in two
- * legs, one high excursion acknowledged by an operator, one door opening, one data gap, failed. The numbers
+ * legs, an early warning (the air out while the product was still inside) followed by a high excursion
+ * acknowledged by an operator, one door opening, one data gap, failed. The numbers
  * are chosen, not computed: the renderers show what a report says, and the tests look for these values.
  */
 
@@ -38,6 +39,7 @@ const PHARMA: Profile = {
   mktLimitC: 8,
   hysteresisC: 0.5,
   settleMs: 15 * MIN,
+  earlyWarning: { airDelayMs: 15 * MIN, trendWindowMs: 30 * MIN },
 };
 
 /** The values the tests look for. */
@@ -48,6 +50,9 @@ export const SAMPLE = {
   peakAtMs: SAMPLE_START_MS + 3 * HOUR + 40 * MIN,
   excursionStartMs: SAMPLE_START_MS + 3 * HOUR + 20 * MIN,
   excursionEndMs: SAMPLE_START_MS + 4 * HOUR + 5 * MIN,
+  earlyWarningStartMs: SAMPLE_START_MS + 2 * HOUR + 50 * MIN,
+  airPeakC: 11.6,
+  projectedBreachMs: SAMPLE_START_MS + 3 * HOUR + 25 * MIN,
   gapStartMs: SAMPLE_START_MS + 6 * HOUR,
   gapEndMs: SAMPLE_START_MS + 6 * HOUR + 35 * MIN,
   handoverMs: SAMPLE_START_MS + 5 * HOUR,
@@ -275,6 +280,36 @@ export function sampleReport(): ComplianceReport {
         holder: s.holders[1],
         deviceId: 'van-shenyang-07',
         alert: null,
+      },
+    ],
+    earlyWarnings: [
+      {
+        key: `early_warning:high:${s.earlyWarningStartMs}`,
+        alertKey: `${s.shipmentId}:1:early_warning:high:${s.earlyWarningStartMs}`,
+        boundary: 'high',
+        limit: 8,
+        startMs: s.earlyWarningStartMs,
+        // Ended when the product itself left the range: the excursion above took over.
+        endMs: s.excursionStartMs,
+        durationMs: s.excursionStartMs - s.earlyWarningStartMs,
+        peak: { value: s.airPeakC, tsMs: s.excursionStartMs - 5 * MIN },
+        projectedBreachMs: s.projectedBreachMs,
+        legId: 1,
+        holder: s.holders[0],
+        deviceId: 'truck-liao-b-1234',
+        alert: {
+          id: 40,
+          key: `${s.shipmentId}:1:early_warning:high:${s.earlyWarningStartMs}`,
+          rule: 'early_warning',
+          severity: 'warning',
+          status: 'resolved',
+          acknowledgedBy: null,
+          acknowledgedAtMs: null,
+          acknowledgementNote: null,
+          resolvedBy: 'system',
+          resolvedAtMs: s.excursionStartMs + MIN,
+          resolutionNote: null,
+        },
       },
     ],
     otherAlerts: [],

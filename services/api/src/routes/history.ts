@@ -1,3 +1,4 @@
+import type { LegExcursion } from '@coldchain/coldchain';
 import {
   createWindowCellCache,
   type HistoryLeg,
@@ -150,7 +151,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
       security,
       summary: 'Excursions of a shipment',
       description:
-        'What the breach engine finds over the stored readings of every leg, with the holder at the time and the status of its alert.',
+        'What the breach engine finds over the stored readings of every leg, with the holder at the time and the status of its alert. Early warnings (the air outside the range while the product is still inside) are listed apart in `earlyWarnings`: they are not excursions.',
       request: { params: shipmentIdParamSchema },
       responses: { 200: jsonResponse(excursionListSchema, 'Excursions'), ...commonErrors, ...notFoundError },
     }),
@@ -163,7 +164,7 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
         store.listAlerts({ shipmentId: id, limit: 1000 }),
       ]);
       const byKey = new Map(alerts.map((a) => [a.key, a]));
-      const excursions = result.excursions.map((e) => {
+      const withAlert = (e: LegExcursion) => {
         const alert = byKey.get(e.alertKey);
         return {
           key: e.key,
@@ -183,8 +184,14 @@ export function historyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiContext) {
           alertId: alert?.id ?? null,
           alertStatus: alert?.status ?? null,
         };
-      });
-      return c.json({ shipmentId: id, asOfMs, excursions }, 200);
+      };
+      const excursions = result.excursions.map(withAlert);
+      const earlyWarnings = result.earlyWarnings.map((e) => ({
+        ...withAlert(e),
+        rule: 'early_warning' as const,
+        projectedBreachMs: e.projectedBreachMs,
+      }));
+      return c.json({ shipmentId: id, asOfMs, excursions, earlyWarnings }, 200);
     },
   );
 

@@ -228,6 +228,7 @@ describe('the breach engine in the pipeline', () => {
         limit: 4,
         peakValue: 8.4,
         status: 'open',
+        detail: expect.stringMatching(/^product projected to cross 4 °C at \d{4}-\d\d-\d\dT/),
       }),
     ]);
     // The unit recovers: the air back inside by the hysteresis margin ends the warning by itself.
@@ -241,8 +242,13 @@ describe('the breach engine in the pipeline', () => {
         startMs: airOut.ts,
         endMs: backMs,
         acknowledgedBy: null,
+        // Resolved by itself, by the rules.
+        status: 'resolved',
+        resolvedBy: 'system',
+        resolutionNote: expect.stringMatching(/^ended: the air is back within range/),
       }),
     ]);
+    expect(alertsOf('reefer-air').map((r) => r.event)).toEqual(['alert.created', 'alert.updated']);
     // One alert, created once: no range or critical alert, since the product never left its range.
     expect(alertsOf('reefer-air').filter((r) => r.event === 'alert.created')).toHaveLength(1);
   });

@@ -15,6 +15,7 @@ const opened = (startMs: number, endMs: number | null): ExcursionChange => ({
     endMs,
     durationMs: endMs === null ? null : endMs - startMs,
     peak: null,
+    projectedBreachMs: null,
   } satisfies Excursion,
 });
 

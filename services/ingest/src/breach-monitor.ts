@@ -222,6 +222,10 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         for (const sink of deps.sinks) sink(resolved, 'updated');
         continue;
       }
+      if (excursion.rule === 'early_warning' && excursion.endMs !== null) {
+        await endEarlyWarning(entry, change, key);
+        continue;
+      }
       const { alert, change: stored } = await store.upsertAlert(toAlertInput(leg, excursion, key));
       applyExcursionChanges(entry.told, [change]);
       if (stored === 'unchanged') continue;
@@ -233,6 +237,32 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       );
       for (const sink of deps.sinks) sink(alert, stored);
     }
+  }
+
+  /**
+   * An early warning resolves itself when it ends (the air came back, or the product left the range
+   * and the excursion rules took over): its alert gets its end and is resolved by the rules, told
+   * once. Already so in the store (a rebuild after a restart): nothing to write or tell.
+   */
+  async function endEarlyWarning(entry: LegEntry, change: ExcursionChange, key: string) {
+    const { leg } = entry;
+    const existing = await store.getAlertByKey(key);
+    applyExcursionChanges(entry.told, [change]);
+    if (existing?.status === 'resolved' && existing.endMs === change.excursion.endMs) return;
+    const { alert, change: stored } = await store.upsertAlert(toAlertInput(leg, change.excursion, key));
+    const resolved = await resolveUnlessResolved(
+      alert.id,
+      'ended: the air is back within range, or the product left it and the excursion rules took over',
+    );
+    const told = resolved ?? (stored === 'unchanged' ? null : alert);
+    if (!told) return;
+    entry.lastTold.set(key, told);
+    log.info(
+      { alertId: told.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId },
+      'early warning ended',
+    );
+    // One that ended before anything was told (found in a backlog) is told once, as it stands.
+    for (const sink of deps.sinks) sink(told, stored === 'created' ? 'created' : 'updated');
   }
 
   /**
@@ -272,7 +302,10 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     limit: e.limit,
     peakValue: e.peak?.value ?? null,
     peakTsMs: e.peak?.tsMs ?? null,
-    detail: null,
+    detail:
+      e.projectedBreachMs === null
+        ? null
+        : `product projected to cross ${e.limit} °C at ${new Date(e.projectedBreachMs).toISOString()}`,
   });
 
   const evaluate = (leg: CustodyLeg, batch: EngineReading[]) =>

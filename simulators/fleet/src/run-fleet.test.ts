@@ -48,7 +48,8 @@ describe('runFleet', () => {
     await fleet.stopped;
     const stats = fleet.stats();
     expect(stats).toMatchObject({ devices: 2, connected: 0, readingsSent: 0, messagesSent: 0 });
-    expect(stats.readingsBuffered).toBeGreaterThanOrEqual(10);
+    // About 30 at this interval; a loaded machine's timers fire late, so only that they were kept.
+    expect(stats.readingsBuffered).toBeGreaterThanOrEqual(2);
     await Promise.all([fleet.stop(), fleet.stop()]);
     expect(lines.filter((l) => l.startsWith('fleet stopped'))).toHaveLength(1);
     expect(lines.some((l) => l.includes('ECONNREFUSED'))).toBe(true);

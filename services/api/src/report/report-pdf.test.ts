@@ -5,7 +5,8 @@ import { SAMPLE, sampleMonthReport, sampleReport } from './sample-report.js';
 
 const VERIFY_URL = 'https://coldchain.example/v1/verify/SHP-20260601-001?revision=1';
 
-describe('renderReportPdf', () => {
+// Laying out a PDF with an embedded CJK font takes seconds on a busy machine.
+describe('renderReportPdf', { timeout: 30_000 }, () => {
   it('writes the Chinese labels, the verdict and the key numbers as extractable text for zh-CN', async () => {
     const pdf = await renderReportPdf(sampleReport(), { lang: 'zh-CN', verifyUrl: VERIFY_URL });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');

@@ -8,7 +8,7 @@ import {
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.js';
 import { requireRole } from '../auth/roles.js';
-import { ApiError, badField } from '../http/api-error.js';
+import { badField } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';

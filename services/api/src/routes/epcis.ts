@@ -5,7 +5,6 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiContext } from '../api-deps.js';
 import { buildEpcisDocument } from '../epcis/epcis-document.js';
-import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';

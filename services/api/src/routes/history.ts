@@ -14,14 +14,14 @@ import {
   shipmentIdParamSchema,
   windowedHistorySchema,
 } from '@coldchain/schema';
-import type { CustodyLeg, Shipment } from '@coldchain/store';
+import type { CustodyLeg } from '@coldchain/store';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ApiContext } from '../api-deps.js';
 import { historyPointsCsv, historyWindowsCsv } from '../history/history-csv.js';
 import { trackGeoJson } from '../history/track-geojson.js';
-import { ApiError, badField } from '../http/api-error.js';
+import { badField } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';

@@ -8,11 +8,9 @@ import {
 } from '@coldchain/schema';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiContext } from '../api-deps.js';
-import { ApiError } from '../http/api-error.js';
 import type { AppEnv } from '../http/app-env.js';
 import { commonErrors, jsonResponse, notFoundError } from '../http/responses.js';
 import { visibleShipment } from '../http/shipment-access.js';
-import { issueReportRevision } from '../integrity/report-issuer.js';
 import { verifyReportClaim } from '../integrity/report-verification.js';
 import type { ReportSigningKey } from '../integrity/signing-key.js';
 import { SIGNING_KEY_PATH } from '../integrity/signing-key.js';

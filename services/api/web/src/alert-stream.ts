@@ -1,0 +1,75 @@
+import type { AlertEvent } from '@coldchain/schema';
+import { session } from './session.js';
+
+export interface AlertStreamHandlers {
+  onEvent(event: AlertEvent): void;
+  onConnection(connected: boolean): void;
+}
+
+/**
+ * Follows `GET /v1/alerts/stream` with fetch rather than EventSource, which cannot send the
+ * Authorization header (the token must stay out of the URL). Parses Server-Sent Events (WHATWG
+ * HTML §9.2), remembers the last event id and, when the connection drops, reconnects with
+ * `Last-Event-ID` after a growing pause (1 s doubling to 15 s), so that no change is missed and
+ * none is shown twice. Returns a function that stops it.
+ */
+export function followAlerts(handlers: AlertStreamHandlers): () => void {
+  const abort = new AbortController();
+  let lastEventId: string | null = null;
+  let pauseMs = 1_000;
+
+  const connectOnce = async () => {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const token = session.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    const res = await fetch('/v1/alerts/stream', { headers, signal: abort.signal });
+    if (!res.ok || !res.body) throw new Error(`alert stream answered ${res.status}`);
+    handlers.onConnection(true);
+    pauseMs = 1_000;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, '\n');
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data: string[] = [];
+        let id: string | null = null;
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue; // a comment: heartbeats
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'data') data.push(text);
+          else if (field === 'id') id = text;
+        }
+        if (id !== null) lastEventId = id;
+        if (data.length > 0) {
+          try {
+            handlers.onEvent(JSON.parse(data.join('\n')) as AlertEvent);
+          } catch {
+            // Not an alert event: nothing to show, and the stream goes on.
+          }
+        }
+      }
+    }
+  };
+
+  void (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        await connectOnce();
+      } catch {
+        // Reconnected below; the banner says the board is not live meanwhile.
+      }
+      if (abort.signal.aborted) return;
+      handlers.onConnection(false);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      pauseMs = Math.min(pauseMs * 2, 15_000);
+    }
+  })();
+  return () => abort.abort();
+}

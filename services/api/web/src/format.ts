@@ -1,0 +1,51 @@
+import { lang } from './i18n.js';
+
+/** Times are shown in China Standard Time, as our reports print them, with the zone said. */
+const TIME_ZONE = 'Asia/Shanghai';
+
+const number = (value: number, digits: number) =>
+  new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+    value,
+  );
+
+export const formatTemp = (c: number | null | undefined) => (c == null ? '—' : `${number(c, 1)} °C`);
+export const formatPct = (p: number | null | undefined, digits = 0) =>
+  p == null ? '—' : `${number(p, digits)} %`;
+export const formatCount = (n: number) => new Intl.NumberFormat(lang()).format(n);
+
+export function formatTime(ms: number | null | undefined): string {
+  if (ms == null) return '—';
+  return new Intl.DateTimeFormat(lang(), {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(ms);
+}
+
+export const formatTimeShort = (ms: number) =>
+  new Intl.DateTimeFormat(lang(), {
+    timeZone: TIME_ZONE,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(ms);
+
+/** `2 h 15 min` / `2小时15分钟`: the two largest units, as an operator reads a duration. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null) return '—';
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  const unit = (value: number, u: 'day' | 'hour' | 'minute') =>
+    new Intl.NumberFormat(lang(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
+  if (d > 0) return `${unit(d, 'day')} ${unit(h, 'hour')}`;
+  if (h > 0) return `${unit(h, 'hour')} ${unit(m, 'minute')}`;
+  return unit(m, 'minute');
+}

@@ -23,6 +23,17 @@ export function ShipmentView({
   extra?: ComponentChildren;
 }) {
   const s = report.shipment;
+  // The track marks every alert the shipment ever had, withdrawn ones too; the map shows the
+  // excursions that stand, the same ones the chart shades.
+  const standing = new Set(report.excursions.map((e) => `${e.rule}@${e.startMs}`));
+  const shown = {
+    ...track,
+    features: track.features.filter(
+      (f) =>
+        !('kind' in f.properties && f.properties.kind === 'excursion') ||
+        standing.has(`${f.properties.rule}@${f.properties.tsMs}`),
+    ),
+  };
   return (
     <div class="shipment">
       <header class="page-head">
@@ -43,7 +54,7 @@ export function ShipmentView({
       <div class="shipment-grid">
         <ReportSummary report={report} downloads={downloads} />
         <TemperatureChart report={report} loadReadings={loadReadings} />
-        <RouteMap track={track} />
+        <RouteMap track={shown} />
         <CustodyChain custody={report.custody} />
         {extra}
       </div>

@@ -83,6 +83,12 @@ function SharedRecord({
   );
 }
 
+/** `YYYY-MM-DDTHH:mm` in the reader's own zone, as a datetime-local input reads and writes it. */
+function localInputValue(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
 function ReceiptForm({
   base,
   receipt,
@@ -127,7 +133,7 @@ function ReceiptForm({
       <h2>{t('receipt')}</h2>
       <label>
         {t('arrivedAt')}
-        <input name="arrivedAt" type="datetime-local" required />
+        <input name="arrivedAt" type="datetime-local" required defaultValue={localInputValue(Date.now())} />
       </label>
       <label>
         {t('arrivalTemp')}

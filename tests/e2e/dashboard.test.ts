@@ -374,6 +374,28 @@ describe('the operator dashboard', () => {
         .toBe('acknowledged');
     expect(await row(second).textContent()).toContain('op-li');
     await screenshots(first, 'alert-board-live', ['desktop']);
+
+    // A comment from the second board is on the alert's trail; resolving it takes it off both boards.
+    await row(second).getByRole('button', { name: '评论' }).click();
+    await row(second).locator('textarea[name="note"]').fill('已通知收货方');
+    await row(second).locator('.action-form button[type="submit"]').click();
+    await row(second).locator('.comments li', { hasText: '已通知收货方' }).waitFor();
+    await row(first).getByRole('button', { name: '解决' }).click();
+    await row(first).locator('textarea[name="note"]').fill('温度已恢复，货物复检合格');
+    await row(first).locator('.action-form button[type="submit"]').click();
+    for (const page of [first, second])
+      await expect.poll(() => row(page).count(), { timeout: 15_000 }).toBe(0);
+    const resolved = (await (await api.call('/v1/alerts?shipmentId=S-DASH-LIVE')).json()) as {
+      items: Array<{ id: number; status: string; resolutionNote: string }>;
+    };
+    expect(resolved.items[0]).toMatchObject({
+      status: 'resolved',
+      resolutionNote: '温度已恢复，货物复检合格',
+    });
+    const comments = (await (await api.call(`/v1/alerts/${resolved.items[0]?.id}/comments`)).json()) as {
+      items: Array<{ author: string; text: string }>;
+    };
+    expect(comments.items).toEqual([expect.objectContaining({ author: 'op-li', text: '已通知收货方' })]);
   });
 
   it('says when the live stream is down and the API unreachable, and recovers by itself', async () => {

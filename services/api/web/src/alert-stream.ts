@@ -1,5 +1,6 @@
 import type { AlertEvent } from '@coldchain/schema';
 import { session } from './session.js';
+import { createSseParser } from './sse-parser.js';
 
 export interface AlertStreamHandlers {
   onEvent(event: AlertEvent): void;
@@ -8,8 +9,7 @@ export interface AlertStreamHandlers {
 
 /**
  * Follows `GET /v1/alerts/stream` with fetch rather than EventSource, which cannot send the
- * Authorization header (the token must stay out of the URL). Parses Server-Sent Events (WHATWG
- * HTML §9.2), remembers the last event id and, when the connection drops, reconnects with
+ * Authorization header (the token must stay out of the URL). Remembers the last event id and, when the connection drops, reconnects with
  * `Last-Event-ID` after a growing pause (1 s doubling to 15 s), so that no change is missed and
  * none is shown twice. Returns a function that stops it.
  */
@@ -28,31 +28,16 @@ export function followAlerts(handlers: AlertStreamHandlers): () => void {
     handlers.onConnection(true);
     pauseMs = 1_000;
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
+    const parse = createSseParser();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value.replace(/\r\n?/g, '\n');
-      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data: string[] = [];
-        let id: string | null = null;
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue; // a comment: heartbeats
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'data') data.push(text);
-          else if (field === 'id') id = text;
-        }
-        if (id !== null) lastEventId = id;
-        if (data.length > 0) {
-          try {
-            handlers.onEvent(JSON.parse(data.join('\n')) as AlertEvent);
-          } catch {
-            // Not an alert event: nothing to show, and the stream goes on.
-          }
+      for (const event of parse(value)) {
+        if (event.id !== null) lastEventId = event.id;
+        try {
+          handlers.onEvent(JSON.parse(event.data) as AlertEvent);
+        } catch {
+          // Not an alert event: nothing to show, and the stream goes on.
         }
       }
     }

@@ -53,9 +53,9 @@ export function ShipmentView({
       </p>
       <div class="shipment-grid">
         <ReportSummary report={report} downloads={downloads} />
+        <CustodyChain custody={report.custody} />
         <TemperatureChart report={report} loadReadings={loadReadings} />
         <RouteMap track={shown} />
-        <CustodyChain custody={report.custody} />
         {extra}
       </div>
     </div>

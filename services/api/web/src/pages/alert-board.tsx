@@ -1,6 +1,7 @@
 import type { AlertEvent } from '@coldchain/schema';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { soundAlarm } from '../alert-cue.js';
+import { boardOrder, mergeAlert } from '../alert-order.js';
 import { followAlerts } from '../alert-stream.js';
 import { getJson } from '../api-client.js';
 import { AlertActions } from '../components/alert-actions.js';
@@ -10,23 +11,8 @@ import { t, tOr } from '../i18n.js';
 import { href } from '../router.js';
 import type { Alert, Page, WhoAmI } from '../types.js';
 
-const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;
-
-/** Critical first, then the longest-lasting first: what needs a person soonest is on top. */
-export function boardOrder(a: Alert, b: Alert): number {
-  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.startMs - b.startMs || a.id - b.id;
-}
-
 const formatValue = (alert: Alert, v: number | null) =>
   alert.rule === 'humidity' ? formatPct(v, 1) : formatTemp(v);
-
-/** Keeps the newer of two versions of an alert: the stream and the first page may overlap. */
-function merge(board: Map<number, Alert>, alert: Alert) {
-  const known = board.get(alert.id);
-  if (known && known.updatedAtMs > alert.updatedAtMs) return;
-  if (alert.status === 'resolved') board.delete(alert.id);
-  else board.set(alert.id, alert);
-}
 
 /**
  * Open and acknowledged alerts, live: the stream starts before the first page is read (events
@@ -47,17 +33,14 @@ export function AlertBoard({ user }: { user: WhoAmI['user'] }) {
   }, []);
 
   useEffect(() => {
+    // Events before the first page are held, then merged into it.
     let early: AlertEvent[] | null = [];
-    let live: Map<number, Alert> | null = null;
     const apply = (event: AlertEvent) => {
-      if (!live) {
-        early?.push(event);
+      if (early) {
+        early.push(event);
         return;
       }
-      const next = new Map(live);
-      merge(next, event.alert);
-      live = next;
-      setBoard(next);
+      setBoard((b) => mergeAlert(b ?? new Map(), event.alert));
       if (
         event.event === 'alert.created' &&
         event.alert.severity === 'critical' &&
@@ -71,11 +54,10 @@ export function AlertBoard({ user }: { user: WhoAmI['user'] }) {
     const stop = followAlerts({ onEvent: apply, onConnection: setConnected });
     getJson<Page<Alert>>('/v1/alerts?status=open,acknowledged&limit=1000').then(
       (page) => {
-        const first = new Map<number, Alert>();
-        for (const alert of page.items) merge(first, alert);
-        for (const event of early ?? []) merge(first, event.alert);
+        let first = new Map<number, Alert>();
+        for (const alert of page.items) first = mergeAlert(first, alert);
+        for (const event of early ?? []) first = mergeAlert(first, event.alert);
         early = null;
-        live = first;
         setBoard(first);
         setLoadError(null);
       },
@@ -86,13 +68,7 @@ export function AlertBoard({ user }: { user: WhoAmI['user'] }) {
 
   const alerts = useMemo(() => (board ? [...board.values()].sort(boardOrder) : []), [board]);
   const canAct = user.role === 'admin' || user.role === 'operator';
-  const changed = (alert: Alert) =>
-    setBoard((b) => {
-      if (!b) return b;
-      const next = new Map(b);
-      merge(next, alert);
-      return next;
-    });
+  const changed = (alert: Alert) => setBoard((b) => (b ? mergeAlert(b, alert) : b));
 
   return (
     <section class="board">

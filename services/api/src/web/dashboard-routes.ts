@@ -39,6 +39,7 @@ const PAGE = `<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="color-scheme" content="light">
   <title>冷链监控 · Cold-chain dashboard</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/app/assets/app.css">
 </head>
 <body>

@@ -86,7 +86,13 @@ export function TemperatureChart({ report, loadReadings }: { report: Report; loa
         axisLabel: { formatter: (v: number) => formatTimeShort(v), hideOverlap: true },
       },
       yAxis: [
-        { type: 'value', name: '°C', scale: true },
+        // The allowed range always in view, with a degree of margin: a flat line reads as "inside".
+        {
+          type: 'value',
+          name: '°C',
+          min: (v: { min: number }) => Math.floor(Math.min(v.min, low) - 1),
+          max: (v: { max: number }) => Math.ceil(Math.max(v.max, high) + 1),
+        },
         ...(hasHumidity
           ? [{ type: 'value' as const, name: '%RH', min: 0, max: 100, splitLine: { show: false } }]
           : []),

@@ -11,22 +11,27 @@ interface Carried {
   profile: ProfileSummary | null;
 }
 
-/** Which shipment each device carries now: the open custody leg of each shipment in transit. */
+/** Shipments whose custody may still be open: a planned one may already be loaded. */
+const UNDERWAY = new Set(['planned', 'in_transit']);
+
+/** Which shipment each device carries now: the open custody leg of each shipment under way. */
 async function loadFleet() {
   const [devices, profiles, shipments] = await Promise.all([
     getJson<{ items: DeviceState[] }>('/v1/devices'),
     getJson<{ items: ProfileSummary[] }>('/v1/profiles'),
-    getJson<Page<Shipment>>('/v1/shipments?status=in_transit&limit=1000'),
+    getJson<Page<Shipment>>('/v1/shipments?limit=1000'),
   ]);
   const profileById = new Map(profiles.items.map((p) => [p.id, p]));
   const carried = new Map<string, Carried>();
   const chains = await Promise.all(
-    shipments.items.map((s) =>
-      getJson<{ legs: CustodyLeg[] }>(`/v1/shipments/${encodeURIComponent(s.id)}/custody`).then((c) => ({
-        shipment: s,
-        legs: c.legs,
-      })),
-    ),
+    shipments.items
+      .filter((s) => UNDERWAY.has(s.status))
+      .map((s) =>
+        getJson<{ legs: CustodyLeg[] }>(`/v1/shipments/${encodeURIComponent(s.id)}/custody`).then((c) => ({
+          shipment: s,
+          legs: c.legs,
+        })),
+      ),
   );
   for (const { shipment, legs } of chains)
     for (const leg of legs)

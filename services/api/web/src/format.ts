@@ -3,9 +3,10 @@ import { lang } from './i18n.js';
 /** Times are shown in China Standard Time, as our reports print them, with the zone said. */
 const TIME_ZONE = 'Asia/Shanghai';
 
+// `|| 0`: a value that rounds to zero from below reads 0.0, not -0.0.
 const number = (value: number, digits: number) =>
   new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
-    value,
+    Math.round(value * 10 ** digits) / 10 ** digits || 0,
   );
 
 export const formatTemp = (c: number | null | undefined) => (c == null ? '—' : `${number(c, 1)} °C`);

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@coldchain/influx';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApiProcess, eventually, startApiProcess } from '../support/api.js';
@@ -24,17 +24,6 @@ const MIN = 60_000;
 const SHENYANG = [123.43, 41.8] as const;
 const ANSHAN = [122.99, 41.11] as const;
 const DALIAN = [121.61, 38.91] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** What the temperature chart was given to draw, read from its ECharts instance in the page. */
 const CHART_MARKS = `(() => {

@@ -24,25 +24,27 @@ const profileSummarySchema = z
  * prints them.
  */
 export function profileRoutes(app: OpenAPIHono<AppEnv>, deps: Pick<ApiDeps, 'profiles'>) {
-  const items = [...deps.profiles.values()].map((p) => {
-    const critical = (direction: 'upper' | 'lower') => {
-      const limits = p.temperature.boundaries
-        .filter((b) => b.direction === direction && b.severity === 'critical')
-        .map((b) => b.limitC);
-      if (limits.length === 0) return null;
-      return direction === 'upper' ? Math.min(...limits) : Math.max(...limits);
-    };
-    return {
-      id: p.id,
-      name: p.name,
-      rangeC: temperatureRange(p),
-      criticalC: { lowC: critical('lower'), highC: critical('upper') },
-      humidityPct: p.humidity
-        ? { lowPct: p.humidity.lowPct ?? null, highPct: p.humidity.highPct ?? null }
-        : null,
-      maxGapMs: p.maxGapMs,
-    };
-  });
+  // Formed per request: a handful of profiles, and nothing is read before a client asks.
+  const items = () =>
+    [...deps.profiles.values()].map((p) => {
+      const critical = (direction: 'upper' | 'lower') => {
+        const limits = p.temperature.boundaries
+          .filter((b) => b.direction === direction && b.severity === 'critical')
+          .map((b) => b.limitC);
+        if (limits.length === 0) return null;
+        return direction === 'upper' ? Math.min(...limits) : Math.max(...limits);
+      };
+      return {
+        id: p.id,
+        name: p.name,
+        rangeC: temperatureRange(p),
+        criticalC: { lowC: critical('lower'), highC: critical('upper') },
+        humidityPct: p.humidity
+          ? { lowPct: p.humidity.lowPct ?? null, highPct: p.humidity.highPct ?? null }
+          : null,
+        maxGapMs: p.maxGapMs,
+      };
+    });
   app.openapi(
     createRoute({
       method: 'get',
@@ -55,6 +57,6 @@ export function profileRoutes(app: OpenAPIHono<AppEnv>, deps: Pick<ApiDeps, 'pro
         ...commonErrors,
       },
     }),
-    (c) => c.json({ items }, 200),
+    (c) => c.json({ items: items() }, 200),
   );
 }

@@ -14,28 +14,23 @@ export const formatPct = (p: number | null | undefined, digits = 0) =>
   p == null ? '—' : `${number(p, digits)} %`;
 export const formatCount = (n: number) => new Intl.NumberFormat(lang()).format(n);
 
+const DAY_AND_MINUTE = {
+  timeZone: TIME_ZONE,
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+} as const;
+
+/** `2026/12/01 08:30`: an instant in full. */
 export function formatTime(ms: number | null | undefined): string {
   if (ms == null) return '—';
-  return new Intl.DateTimeFormat(lang(), {
-    timeZone: TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(ms);
+  return new Intl.DateTimeFormat(lang(), { ...DAY_AND_MINUTE, year: 'numeric' }).format(ms);
 }
 
-export const formatTimeShort = (ms: number) =>
-  new Intl.DateTimeFormat(lang(), {
-    timeZone: TIME_ZONE,
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(ms);
+/** `12/01 08:30`: an axis label, the year understood. */
+export const formatTimeShort = (ms: number) => new Intl.DateTimeFormat(lang(), DAY_AND_MINUTE).format(ms);
 
 /** `2 h 15 min` / `2小时15分钟`: the two largest units, as an operator reads a duration. */
 export function formatDuration(ms: number | null | undefined): string {

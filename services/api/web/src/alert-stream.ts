@@ -1,10 +1,13 @@
 import type { AlertEvent } from '@coldchain/schema';
+import { ApiFailure, failureOf } from './api-client.js';
 import { session } from './session.js';
 import { createSseParser } from './sse-parser.js';
 
 export interface AlertStreamHandlers {
   onEvent(event: AlertEvent): void;
   onConnection(connected: boolean): void;
+  /** The token was refused (revoked, expired): retrying would not help. */
+  onRefused(failure: ApiFailure): void;
 }
 
 /**
@@ -24,6 +27,7 @@ export function followAlerts(handlers: AlertStreamHandlers): () => void {
     if (token) headers.authorization = `Bearer ${token}`;
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const res = await fetch('/v1/alerts/stream', { headers, signal: abort.signal });
+    if (res.status === 401 || res.status === 403) throw await failureOf(res);
     if (!res.ok || !res.body) throw new Error(`alert stream answered ${res.status}`);
     handlers.onConnection(true);
     pauseMs = 1_000;
@@ -47,8 +51,12 @@ export function followAlerts(handlers: AlertStreamHandlers): () => void {
     while (!abort.signal.aborted) {
       try {
         await connectOnce();
-      } catch {
-        // Reconnected below; the banner says the board is not live meanwhile.
+      } catch (err) {
+        if (err instanceof ApiFailure) {
+          handlers.onRefused(err);
+          return;
+        }
+        // Anything else: reconnected below; the banner says the board is not live meanwhile.
       }
       if (abort.signal.aborted) return;
       handlers.onConnection(false);

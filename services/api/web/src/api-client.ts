@@ -11,7 +11,7 @@ export class ApiFailure extends Error {
   }
 }
 
-async function failureOf(res: Response): Promise<ApiFailure> {
+export async function failureOf(res: Response): Promise<ApiFailure> {
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   return new ApiFailure(
     res.status,

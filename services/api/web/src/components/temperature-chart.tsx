@@ -36,7 +36,8 @@ function judgedSensor(report: Report): string {
 export function TemperatureChart({ report, loadReadings }: { report: Report; loadReadings: LoadReadings }) {
   const { chart } = report;
   const sensor = judgedSensor(report);
-  const hasHumidity = report.profile.definition.humidity !== undefined;
+  const humidityLimits = report.profile.definition.humidity;
+  const hasHumidity = humidityLimits !== undefined;
   const [detail, setDetail] = useState<{ fromMs: number; toMs: number; points: HistoryPoint[] } | null>(null);
   const [humidity, setHumidity] = useState<Pair[]>([]);
   const [zoomed, setZoomed] = useState(false);
@@ -158,7 +159,7 @@ export function TemperatureChart({ report, loadReadings }: { report: Report; loa
           markLine: {
             symbol: ['none', 'none'],
             lineStyle: { color: '#7c3aed', type: 'dashed' },
-            label: { formatter: '{b}', position: 'insideEndTop', fontSize: 10 },
+            label: { formatter: '{b}', position: 'insideEndBottom', fontSize: 10 },
             data: chart.handovers.map((h) => ({ xAxis: h.tsMs, name: h.holder })),
           },
         },
@@ -175,12 +176,22 @@ export function TemperatureChart({ report, loadReadings }: { report: Report; loa
                 lineStyle: { width: 1, color: '#0891b2' },
                 itemStyle: { color: '#0891b2' },
                 tooltip: { valueFormatter: (v: unknown) => (typeof v === 'number' ? formatPct(v, 1) : '—') },
+                // The humidity limits as dotted lines on the humidity axis.
+                markLine: {
+                  silent: true,
+                  symbol: ['none', 'none'],
+                  lineStyle: { color: '#0891b2', type: 'dotted' as const },
+                  label: { formatter: '{c} %', position: 'insideStartTop' as const, fontSize: 10 },
+                  data: [humidityLimits?.lowPct, humidityLimits?.highPct]
+                    .filter((v): v is number => v !== undefined)
+                    .map((yAxis) => ({ yAxis })),
+                },
               },
             ]
           : []),
       ],
     };
-  }, [chart, detail, humidity, hasHumidity, sensor]);
+  }, [chart, detail, humidity, hasHumidity, humidityLimits, sensor]);
 
   // Zoomed below RAW_SPAN_MS: the stored readings of the visible stretch, read once it settles.
   const onReady = (c: EChartsType) => {

@@ -51,7 +51,7 @@ export function AlertBoard({ user }: { user: WhoAmI['user'] }) {
         soundAlarm();
       }
     };
-    const stop = followAlerts({ onEvent: apply, onConnection: setConnected });
+    const stop = followAlerts({ onEvent: apply, onConnection: setConnected, onRefused: setLoadError });
     getJson<Page<Alert>>('/v1/alerts?status=open,acknowledged&limit=1000').then(
       (page) => {
         let first = new Map<number, Alert>();
@@ -92,7 +92,7 @@ export function AlertBoard({ user }: { user: WhoAmI['user'] }) {
           </button>
         </div>
       )}
-      {loadError && !board && <ErrorPanel error={loadError} retry={() => setRound((r) => r + 1)} />}
+      {loadError && <ErrorPanel error={loadError} retry={() => setRound((r) => r + 1)} />}
       {!loadError && !board && <Loading />}
       {board && alerts.length === 0 && <p class="empty">{t('noAlerts')}</p>}
       {alerts.length > 0 && (

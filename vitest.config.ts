@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{packages,services,simulators}/*/src/**/*.test.ts'],
+          include: ['{packages,services,simulators}/*/src/**/*.test.ts', 'services/*/web/src/**/*.test.ts'],
         },
       },
       {

@@ -137,7 +137,7 @@ coldchain is running (data in ${dataDir})
                    coldchain/v1/alerts/# (api account) and in ${brokerEnv.metadataFile}
   try: influx query or curl -H "Authorization: Token ${influx.token}" ${influx.url}/api/v2/query?org=${influx.org} \\
          -H 'Content-Type: application/vnd.flux' -d 'from(bucket:"${influx.bucket}") |> range(start:-5m) |> limit(n:3)'
-  not built yet: the dashboard.
+  dashboard        http://${apiEnv.http.host}:${api.port}/app/   (sign in with an API token, e.g. the admin's)
 Ctrl-C stops everything.`);
 
 let stopping = false;

@@ -19,11 +19,13 @@ import { deviceRoutes } from './routes/devices.js';
 import { epcisRoutes } from './routes/epcis.js';
 import { historyRoutes } from './routes/history.js';
 import { integrityRoutes, SIGNING_KEY_PATH } from './routes/integrity.js';
+import { profileRoutes } from './routes/profiles.js';
 import { reportRoutes } from './routes/report.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { shipmentRoutes } from './routes/shipments.js';
 import { userRoutes } from './routes/users.js';
 import { createShareScope } from './sharing/share-scope.js';
+import { dashboardRoutes } from './web/dashboard-routes.js';
 
 export const API_TITLE = 'Cold-chain telemetry API';
 export const API_VERSION = '1.0.0';
@@ -108,6 +110,7 @@ export function createApi(deps: ApiDeps) {
     },
   });
   docsPage(app);
+  dashboardRoutes(app);
 
   const auth = bearerAuth({
     store: deps.store,
@@ -150,6 +153,7 @@ export function createApi(deps: ApiDeps) {
   integrityRoutes(app, ctx, reportKey);
   sharingRoutes(app, ctx, { secret: shareSecret, shareScope, key: reportKey });
   epcisRoutes(app, ctx);
+  profileRoutes(app, deps);
 
   return { app, registry, reportKey, shareScope };
 }

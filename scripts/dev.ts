@@ -203,6 +203,8 @@ const fleet = await startDemoFleet({
   log: (line, fields) => fleetLog.info(fields ?? {}, line),
 });
 const firstStart = saved === null;
+/** The recorded readings the devices hold at the start: hours of history on a first start. */
+const backlogReadings = fleet.stats().readingsBuffered;
 let sentUntilMs = state.sentUntilMs;
 let shareLink = state.shareLink;
 const saveProgress = () => writeDemoState(dataDir, { ...state, operatorToken, shareLink, sentUntilMs });
@@ -248,6 +250,8 @@ const ready = {
   devices: Object.keys(credentials).length,
   shipments: (await store.listShipments()).length,
   firstStart,
+  firstStartMs: state.firstStartMs,
+  backlogReadings,
   readyInMs: Date.now() - startedMs,
 };
 if (pretty) console.log(summary(ready, DEMO_FAULTS));

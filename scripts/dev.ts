@@ -35,7 +35,7 @@ const startedMs = Date.now();
 const running: Array<{ name: string; close: () => Promise<unknown> }> = [];
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
     log.info(

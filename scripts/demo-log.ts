@@ -7,7 +7,7 @@ export interface DemoLogger {
   log: Logger;
   pretty: boolean;
   /**
-   * The level of the broker, api and fleet loggers: on a terminal only their warnings, so that the
+   * The level of the broker, ingest, api and fleet loggers: on a terminal only their warnings, so that the
    * summary and the alerts stand out; LOG_LEVEL, when set, applies to all.
    */
   serviceLevel: LevelWithSilent;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { readApiEnv, startApi } from '@coldchain/api';
 import { readBrokerEnv, startBroker } from '@coldchain/broker';
 import { resolveSeedTime } from '@coldchain/fleet-simulator';
-import { defaultCacheDir, provideInflux } from '@coldchain/influx';
 import { readIngestEnv, startIngest } from '@coldchain/ingest';
 import { type DeviceKind, openMetadataStore } from '@coldchain/store';
 import { ensureOperatorToken, ensureShareLink } from './demo-access.js';
+import { watchAlerts } from './demo-alerts.js';
 import {
   DEMO_FAULTS,
   DEMO_HISTORY_MS,
@@ -21,6 +21,7 @@ import {
 } from './demo-fleet.js';
 import { createDemoLogger } from './demo-log.js';
 import { readDemoState, writeDemoState } from './demo-state.js';
+import { provideStackInflux } from './stack-influx.js';
 
 // Everything the demo writes in its data folder (secrets, databases, InfluxDB's files) is private to
 // the user running it, as the services require.
@@ -57,20 +58,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const influx = await provideInflux({
-  external: process.env.INFLUX_URL
-    ? {
-        url: process.env.INFLUX_URL,
-        token: process.env.INFLUX_TOKEN ?? '',
-        org: process.env.INFLUX_ORG ?? 'coldchain',
-        bucket: process.env.INFLUX_BUCKET ?? 'telemetry',
-      }
-    : undefined,
-  dataDir: join(dataDir, 'influxdb'),
-  cacheDir: defaultCacheDir(process.env),
-  path: process.env.PATH ?? '',
-  progress: (line) => log.info(line),
-});
+const influx = await provideStackInflux(process.env, dataDir, (line) => log.info(line));
 running.push({ name: 'InfluxDB', close: () => influx.stop() });
 log.info({ url: influx.url, version: influx.version }, 'InfluxDB ready');
 
@@ -177,9 +165,8 @@ const ingestEnv = readIngestEnv({
   INFLUX_ORG: influx.org,
   INFLUX_BUCKET: influx.bucket,
 });
-// The ingest opens the store itself, with its dead-letter caps from the environment. Its alert
-// lines stay visible in the pretty console: they are what the demo is for.
-const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }));
+// The ingest opens the store itself, with its dead-letter caps from the environment.
+const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }, { level: serviceLevel }));
 running.push({ name: 'ingest (flushing its journal)', close: () => ingest.close() });
 const apiEnv = readApiEnv({
   ...process.env,
@@ -254,8 +241,12 @@ const ready = {
   backlogReadings,
   readyInMs: Date.now() - startedMs,
 };
-if (pretty) console.log(summary(ready, DEMO_FAULTS));
-else log.info(ready, 'demo ready');
+if (pretty) {
+  console.log(summary(ready, DEMO_FAULTS));
+  // On a terminal the alerts are told as lines a person reads; JSON logs carry the ingest's own.
+  const alerts = watchAlerts(store, (line) => log.info(line));
+  running.push({ name: 'alert lines', close: async () => alerts.stop() });
+} else log.info(ready, 'demo ready');
 
 /** What a newcomer reads first: where to look, how to sign in, and what the demo will show. */
 function summary(r: typeof ready, faults: readonly DemoFault[]): string {
@@ -263,7 +254,7 @@ function summary(r: typeof ready, faults: readonly DemoFault[]): string {
   for (const f of faults) stories.set(`${f.shipmentId}:${f.rule}`, `${f.shipmentId.padEnd(19)} ${f.story}`);
   const history = r.firstStart
     ? `${DEMO_HISTORY_MS / 3_600_000} h of recorded journeys sent as backlogs, then live every ${DEMO_LIVE_INTERVAL_MS / 1000} s`
-    : 'going on from the last run (readings taken while it was stopped are sent as backlogs)';
+    : `going on from the last run: ${r.backlogReadings} readings taken while it was stopped sent as backlogs`;
   return `
 coldchain demo is running (ready in ${(r.readyInMs / 1000).toFixed(1)} s, data in ${r.dataDir})
   Dashboard    ${r.dashboardUrl}

@@ -10,8 +10,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBrokerEnv } from '@coldchain/broker';
-import { defaultCacheDir, provideInflux } from '@coldchain/influx';
 import { openMetadataStore } from '@coldchain/store';
+import { provideStackInflux } from './stack-influx.js';
 
 // The data folder's files (secrets, databases, InfluxDB's) are private to the user, as the services require.
 process.umask(0o077);
@@ -27,20 +27,7 @@ try {
 }
 const { dataDir } = brokerEnv;
 
-const influx = await provideInflux({
-  external: process.env.INFLUX_URL
-    ? {
-        url: process.env.INFLUX_URL,
-        token: process.env.INFLUX_TOKEN ?? '',
-        org: process.env.INFLUX_ORG ?? 'coldchain',
-        bucket: process.env.INFLUX_BUCKET ?? 'telemetry',
-      }
-    : undefined,
-  dataDir: join(dataDir, 'influxdb'),
-  cacheDir: defaultCacheDir(process.env),
-  path: process.env.PATH ?? '',
-  progress: say,
-});
+const influx = await provideStackInflux(process.env, dataDir, say);
 say(`InfluxDB ${influx.version} at ${influx.url}`);
 
 const store = await openMetadataStore({ databaseUrl: brokerEnv.databaseUrl, file: brokerEnv.metadataFile });

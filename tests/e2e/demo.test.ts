@@ -11,7 +11,7 @@ import {
   DEMO_HISTORY_MS,
 } from '../../scripts/demo-fleet.js';
 import { eventually, readSse, type SseEvent } from '../support/api.js';
-import { type LogLine, repoRoot } from '../support/service-process.js';
+import { type LogLine, onLogLines, repoRoot } from '../support/service-process.js';
 
 // `pnpm dev` as a newcomer runs it, on free ports, against the run's InfluxDB: the recorded
 // journeys of every device, the alert of every planned fault, the live fault's alert on the SSE
@@ -81,26 +81,13 @@ function startDemo(dataDir: string): Demo {
   );
   const logs: LogLine[] = [];
   let stderr = '';
-  let buffered = '';
   let resolveReady: (r: Ready) => void = () => {};
   const ready = new Promise<Ready>((resolve) => {
     resolveReady = resolve;
   });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const text of lines) {
-      if (!text.trim()) continue;
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { msg: text };
-      }
-      logs.push(line);
-      if (line.msg === 'demo ready') resolveReady(line as unknown as Ready);
-    }
+  onLogLines(child.stdout, (line) => {
+    logs.push(line);
+    if (line.msg === 'demo ready') resolveReady(line as unknown as Ready);
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
@@ -264,22 +251,25 @@ describe('pnpm dev: the demo', () => {
 
   it("has every device's recorded history in InfluxDB, and no alert for the healthy shipments", async () => {
     const historyFromMs = ready.firstStartMs - DEMO_HISTORY_MS;
+    const recorded = DEMO_HISTORY_MS / DEMO_HISTORY_INTERVAL_MS;
+    const covers = (d: { count: number; firstMs: number; lastMs: number } | undefined) =>
+      d !== undefined && d.firstMs === historyFromMs && d.count >= recorded && d.lastMs > ready.firstStartMs;
+    // The offline cabinet's backlog arrives last.
     const stored = await eventually(
       async () => {
         const s = await storedReadings(historyFromMs - MINUTE, Date.now() + MINUTE);
-        // The offline cabinet's backlog arrives last.
-        return seedDeviceIds.every((id) => (s.get(id)?.lastMs ?? 0) > ready.firstStartMs) ? s : undefined;
+        return seedDeviceIds.every((id) => covers(s.get(id))) ? s : undefined;
       },
       60_000,
-      'the readings of every device up to now',
-    );
-    const recorded = DEMO_HISTORY_MS / DEMO_HISTORY_INTERVAL_MS;
-    for (const id of seedDeviceIds) {
-      const d = stored.get(id);
-      expect(d, id).toBeDefined();
-      expect(d?.firstMs, id).toBe(historyFromMs);
-      expect(d?.count, id).toBeGreaterThanOrEqual(recorded);
-    }
+      'the recorded history and live readings of every device',
+    ).catch(async (err: Error) => {
+      const s = await storedReadings(historyFromMs - MINUTE, Date.now() + MINUTE);
+      const short = seedDeviceIds
+        .filter((id) => !covers(s.get(id)))
+        .map((id) => `${id} ${JSON.stringify(s.get(id))}`);
+      throw new Error(`${err.message}: ${short.join('; ')} (history from ${historyFromMs})`);
+    });
+    expect(stored.size).toBeGreaterThanOrEqual(seedDeviceIds.length);
     const recordedPast = await storedReadings(historyFromMs, ready.firstStartMs);
     for (const id of seedDeviceIds) expect(recordedPast.get(id)?.count, id).toBe(recorded);
 

@@ -1,7 +1,7 @@
 // The fleet simulator alone, against a stack that is already running (`pnpm start`, or `pnpm dev`
-// with its own fleet): as many devices as asked, cloned from the seed devices in turn, provisioned
-// once in the stack's metadata store (their secrets kept, mode 0600, in the data folder), each its
-// own MQTT client. A progress line every few seconds: connected, sent, acknowledged, rate, buffered.
+// with its own fleet): as many devices as asked, cloned from the seed devices in turn under ids of
+// their own (`sim-00001`, …), provisioned once in the stack's metadata store (their secrets kept,
+// mode 0600, in the data folder), each its own MQTT client. A progress line every few seconds: connected, sent, acknowledged, rate, buffered.
 //
 //   pnpm simulate --devices 10000 --speed 60 --duration 10m
 //
@@ -15,7 +15,7 @@ import { openMetadataStore } from '@coldchain/store';
 
 const USAGE = `usage: pnpm simulate [--devices N] [--speed X] [--interval-ms MS] [--duration 10m] [--start -6h]
                      [--url mqtt://127.0.0.1:1883] [--data-dir DIR] [--seed N] [--progress-ms MS]
-  --devices      how many devices (default: the seed devices); more are cloned from them in turn
+  --devices      how many devices (default: as many as the seed devices), cloned from them in turn
   --speed        event time per wall-clock time (default 1); a faster run replays the past up to now
   --interval-ms  wall-clock time between a device's readings (default 5000)
   --duration     how long to run, e.g. 90s, 10m, 2h (default: until Ctrl-C)
@@ -87,9 +87,11 @@ if (parsed.start !== undefined) {
 const dataDir = resolve(parsed['data-dir'] ?? process.env.COLDCHAIN_DATA_DIR ?? './.data');
 const url = parsed.url ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
-/** The seed devices, or `n` devices cloned from them in turn (`sim-00001`, …). */
-function fleetOf(seeds: readonly FleetDevice[], n: number | undefined): FleetDevice[] {
-  if (n === undefined) return [...seeds];
+/**
+ * `n` devices cloned from the seed devices in turn (`sim-00001`, …): ids of their own, so that they
+ * never take the session of a demo device running at the same time.
+ */
+function fleetOf(seeds: readonly FleetDevice[], n: number): FleetDevice[] {
   const width = Math.max(5, String(n).length);
   return Array.from({ length: n }, (_, i) => ({
     ...(seeds[i % seeds.length] as FleetDevice),
@@ -97,15 +99,11 @@ function fleetOf(seeds: readonly FleetDevice[], n: number | undefined): FleetDev
   }));
 }
 
-const devices = fleetOf(await loadFleetDevices(), count);
+const seeds = await loadFleetDevices();
+const devices = fleetOf(seeds, count ?? seeds.length);
 const credentialsFile = join(dataDir, 'simulated-device-credentials.json');
 const credentials: Record<string, string> = JSON.parse(
   await readFile(credentialsFile, 'utf8').catch(() => '{}'),
-);
-// The seed devices' secrets are the demo's, if it provisioned them.
-Object.assign(
-  credentials,
-  JSON.parse(await readFile(join(dataDir, 'demo-device-credentials.json'), 'utf8').catch(() => '{}')),
 );
 const missing = devices.filter((d) => credentials[d.id] === undefined);
 if (missing.length > 0) {

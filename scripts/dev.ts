@@ -128,6 +128,17 @@ async function createShipments(): Promise<string[]> {
   return created;
 }
 
+/** Resolves once every device has connected and its backlog is acknowledged; false after `timeoutMs`. */
+async function backlogSpooled(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    const s = fleet.stats();
+    if (s.connected === s.devices && s.readingsAcked === s.readingsSent) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 /**
  * Resolves once every device has connected and sent its backlog (a device sends it on connecting),
  * the broker has acknowledged all of it and InfluxDB has confirmed as many lines; false after
@@ -165,9 +176,6 @@ const ingestEnv = readIngestEnv({
   INFLUX_ORG: influx.org,
   INFLUX_BUCKET: influx.bucket,
 });
-// The ingest opens the store itself, with its dead-letter caps from the environment.
-const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }, { level: serviceLevel }));
-running.push({ name: 'ingest (flushing its journal)', close: () => ingest.close() });
 const apiEnv = readApiEnv({
   ...process.env,
   MQTT_URL: mqttUrl,
@@ -216,6 +224,17 @@ running.push({
     if (s.readingsBuffered === 0) sentUntilMs = s.eventTimeMs;
     await saveProgress();
   },
+});
+// The devices send their backlogs before the ingest starts: the broker spools every message until
+// the ingest has its copy, and hands the spool over as soon as the ingest subscribes, before the
+// ingest's first look at the wall clock could take the not-yet-arrived backlog for silence.
+if (!(await backlogSpooled(60_000))) log.warn('the fleet has not sent all its backlog yet; going on');
+// The ingest opens the store itself, with its dead-letter caps from the environment.
+const ingest = await startIngest(ingestEnv, log.child({ component: 'ingest' }, { level: serviceLevel }));
+// Stopped after the fleet and the api, before the broker.
+running.splice(running.findIndex((r) => r.name === 'broker') + 1, 0, {
+  name: 'ingest (flushing its journal)',
+  close: () => ingest.close(),
 });
 if (!(await backlogWritten(120_000))) log.warn('the recorded history is not all in InfluxDB yet; going on');
 for (const shipmentId of await createShipments()) await ingest.breaches.reevaluateShipment(shipmentId);

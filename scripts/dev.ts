@@ -159,6 +159,12 @@ async function backlogWritten(timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+if (saved === null && (await store.listShipments()).length > 0) {
+  log.warn(
+    `${dataDir} holds shipments of an earlier demo without its state: their legs do not match this demo's ` +
+      'recorded history and faults; stop, delete the folder and start again for the demo as described',
+  );
+}
 const operatorToken = await ensureOperatorToken(store, state.operatorToken);
 await writeDemoState(dataDir, { ...state, operatorToken });
 

@@ -147,4 +147,54 @@ describe('device model', () => {
     expect(model.sample(START_MS + 1000).seq).toBe(101);
     expect(() => model.sample(START_MS)).toThrow(RangeError);
   });
+
+  it('holds a door open for a door-open fault: the door reads open and the air warms, the load barely', () => {
+    const faults = [
+      { kind: 'door-open' as const, fromMs: START_MS + 10 * MINUTE, toMs: START_MS + 22 * MINUTE },
+    ];
+    const frozen = climateForBand({ highC: -18 });
+    const config = {
+      id: 'cr-test-01',
+      kind: 'cold-room' as const,
+      climate: frozen,
+      startMs: START_MS,
+      faults,
+    };
+    const readings = sampleEvery(config, 9, MINUTE, 40 * MINUTE);
+    expect(readings.filter((r) => r.door === true).map((r) => Date.parse(r.ts) - START_MS)).toEqual(
+      Array.from({ length: 12 }, (_, i) => (10 + i) * MINUTE),
+    );
+    expect(air(at(readings, 22 * MINUTE)) - air(at(readings, 10 * MINUTE))).toBeGreaterThan(5);
+    expect(Math.abs(product(at(readings, 22 * MINUTE)) - product(at(readings, 10 * MINUTE)))).toBeLessThan(
+      0.5,
+    );
+  });
+
+  it("opens a parcel logger's box for a door-open fault: no door field, a small load warms within minutes", () => {
+    const faults = [
+      { kind: 'door-open' as const, fromMs: START_MS + 30 * MINUTE, toMs: START_MS + 33 * MINUTE },
+    ];
+    const config = {
+      id: 'log-test-01',
+      kind: 'logger' as const,
+      climate: climateForBand({ lowC: 2, highC: 8 }),
+      startMs: START_MS,
+      ambientC: 30,
+      productTauMs: 10 * MINUTE,
+      faults,
+    };
+    const readings = sampleEvery(config, 10, MINUTE, 60 * MINUTE);
+    expect(readings.every((r) => r.door === undefined)).toBe(true);
+    const peak = Math.max(...readings.map((r) => r.temp.product as number));
+    expect(peak).toBeGreaterThan(8);
+    expect(product(at(readings, 60 * MINUTE))).toBeLessThan(6);
+  });
+
+  it('puts the product probe into a warm load at a warm-load fault, which then cools with the unit', () => {
+    const faults = [{ kind: 'warm-load' as const, fromMs: START_MS + 5 * MINUTE, tempC: 10 }];
+    const readings = sampleEvery(vehicle({ faults }), 11, MINUTE, 3 * HOUR);
+    expect(product(at(readings, 4 * MINUTE))).toBeLessThan(3);
+    expect(product(at(readings, 5 * MINUTE))).toBeGreaterThan(9.5);
+    expect(product(at(readings, 3 * HOUR))).toBeLessThan(product(at(readings, HOUR)));
+  });
 });

@@ -30,6 +30,11 @@ export interface DeviceModelConfig {
   doorOpenMs?: number;
   /** `seq` of the first reading. Default 1. */
   firstSeq?: number;
+  /**
+   * How fast the product follows the air (its time constant); default per kind. A few packs in a small
+   * courier box follow within minutes, a loaded pallet in hours.
+   */
+  productTauMs?: number;
 }
 
 /** The simulated truth at the last sampled moment, before sensor noise and rounding. */
@@ -67,6 +72,9 @@ interface KindPhysics {
   doorTauMs: number;
   /** Product ↔ air. */
   productTauMs: number;
+  /** Humidity ↔ outside air through an open door, and back to what the unit keeps once it is shut. */
+  rhDoorTauMs: number;
+  rhClosedTauMs: number;
   /** How far below the set-point the supply air runs. */
   supplyBelowSetpointC: number;
   ambientC: number;
@@ -85,6 +93,8 @@ const PHYSICS: Record<DeviceKind, KindPhysics> = {
     coolTauMs: 8 * MINUTE,
     doorTauMs: 4 * MINUTE,
     productTauMs: 3 * HOUR,
+    rhDoorTauMs: 3 * MINUTE,
+    rhClosedTauMs: 20 * MINUTE,
     supplyBelowSetpointC: 5,
     ambientC: 24,
     sensors: ['air', 'product'],
@@ -98,6 +108,9 @@ const PHYSICS: Record<DeviceKind, KindPhysics> = {
     // Strip curtains at the loading door keep most of the cold in.
     doorTauMs: 30 * MINUTE,
     productTauMs: 6 * HOUR,
+    // The curtains keep the moist air in as well.
+    rhDoorTauMs: 30 * MINUTE,
+    rhClosedTauMs: 20 * MINUTE,
     supplyBelowSetpointC: 4,
     ambientC: 22,
     sensors: ['air', 'product'],
@@ -111,6 +124,9 @@ const PHYSICS: Record<DeviceKind, KindPhysics> = {
     doorTauMs: 3 * MINUTE,
     // Parcels in insulated bags.
     productTauMs: 2 * HOUR,
+    // A few hundred litres of air over wet produce: humidity is back within minutes of shutting.
+    rhDoorTauMs: 3 * MINUTE,
+    rhClosedTauMs: 5 * MINUTE,
     supplyBelowSetpointC: 4,
     ambientC: 26,
     sensors: ['air', 'product'],
@@ -125,6 +141,8 @@ const PHYSICS: Record<DeviceKind, KindPhysics> = {
     coolTauMs: 10 * MINUTE,
     doorTauMs: 4 * MINUTE,
     productTauMs: HOUR,
+    rhDoorTauMs: 3 * MINUTE,
+    rhClosedTauMs: 20 * MINUTE,
     supplyBelowSetpointC: 4,
     ambientC: 24,
     sensors: ['product'],
@@ -137,9 +155,6 @@ const PHYSICS: Record<DeviceKind, KindPhysics> = {
 const MAX_STEP_MS = 5_000;
 const DEFAULT_DOOR_OPEN_MS = 90_000;
 const DEFAULT_AMBIENT_RH_PCT = 65;
-/** Humidity recovers through the unit's humidifier or the load's own moisture, and drops at an open door. */
-const RH_CLOSED_TAU_MS = 20 * MINUTE;
-const RH_DOOR_TAU_MS = 3 * MINUTE;
 /** Random walk of the air (turbulence, defrost, load shifts) per √minute, and the sensors' noise. */
 const AIR_WANDER_C = 0.05;
 const RH_WANDER_PCT = 0.4;
@@ -163,6 +178,8 @@ export function createDeviceModel(config: DeviceModelConfig, rng: Rng): DeviceMo
   const routeOffsetMs = config.routeOffsetMs ?? 0;
   const doorSeed = Math.floor(rng() * 2 ** 32);
   const supplyC = climate.setpointC - physics.supplyBelowSetpointC;
+  const productTauMs = config.productTauMs ?? physics.productTauMs;
+  const warmLoads = faults.filter((f) => f.kind === 'warm-load');
   let seq = config.firstSeq ?? 1;
 
   const state: DeviceState = {
@@ -176,7 +193,9 @@ export function createDeviceModel(config: DeviceModelConfig, rng: Rng): DeviceMo
   };
   if (route) state.position = route.at(routeOffsetMs);
 
+  /** Open doors let outside air in; a `door-open` fault holds them (a parcel logger's box lid) open. */
   function doorOpenAt(tsMs: number): boolean {
+    if (isFaultActive(faults, 'door-open', tsMs)) return true;
     if (physics.doors === 'none') return false;
     if (physics.doors === 'route')
       return route ? route.at(tsMs - config.startMs + routeOffsetMs).doorOpen : false;
@@ -198,13 +217,17 @@ export function createDeviceModel(config: DeviceModelConfig, rng: Rng): DeviceMo
     if (state.cooling) couplings.push({ targetC: supplyC, tauMs: physics.coolTauMs });
     if (doorOpen) couplings.push({ targetC: ambientC, tauMs: physics.doorTauMs });
     state.airC = relax(state.airC, couplings, dtMs) + AIR_WANDER_C * Math.sqrt(dtMs / MINUTE) * gaussian(rng);
+    // Goods loaded warm: from the moment they are in, the probe among them reads their temperature.
+    for (const load of warmLoads) {
+      if (state.tsMs < load.fromMs && load.fromMs <= toMs) state.productC = load.tempC ?? ambientC;
+    }
     // The product lags the air: a door spike barely moves it; a failed unit warms it over hours.
-    state.productC = relax(state.productC, [{ targetC: state.airC, tauMs: physics.productTauMs }], dtMs);
+    state.productC = relax(state.productC, [{ targetC: state.airC, tauMs: productTauMs }], dtMs);
 
     if (climate.rhPct !== undefined) {
       const rhCoupling = doorOpen
-        ? { targetC: ambientRhPct, tauMs: RH_DOOR_TAU_MS }
-        : { targetC: climate.rhPct, tauMs: RH_CLOSED_TAU_MS };
+        ? { targetC: ambientRhPct, tauMs: physics.rhDoorTauMs }
+        : { targetC: climate.rhPct, tauMs: physics.rhClosedTauMs };
       state.rhPct =
         relax(state.rhPct, [rhCoupling], dtMs) + RH_WANDER_PCT * Math.sqrt(dtMs / MINUTE) * gaussian(rng);
     }
@@ -244,6 +267,7 @@ export function createDeviceModel(config: DeviceModelConfig, rng: Rng): DeviceMo
       const reading: WireReading = { ts: new Date(tsMs).toISOString(), seq: seq++, temp };
       if (climate.rhPct !== undefined)
         reading.rh = round(clamp(state.rhPct + RH_NOISE_PCT * gaussian(rng), 0, 100), 1);
+      // A parcel logger has no door sensor, even when its box stands open.
       if (physics.doors !== 'none') reading.door = state.doorOpen;
       if (state.position) {
         reading.lat = round(state.position.lat + GPS_NOISE_DEG * gaussian(rng), 5);

@@ -107,8 +107,8 @@ export function parseCredentials(text: string, source: string): Record<string, s
 }
 
 const FAULTS_EXPECTED =
-  'a JSON array of {"deviceId": string, "kind": "compressor-failure" | "power-cut" | "offline", ' +
-  '"afterMs": number ≥ 0, "durationMs"?: number > 0}';
+  `a JSON array of {"deviceId": string, "kind": ${FAULT_KINDS.map((k) => `"${k}"`).join(' | ')}, ` +
+  '"afterMs": number ≥ 0, "durationMs"?: number > 0, "tempC"?: number}';
 
 function parseFaults(text: string): FleetFault[] | string {
   let json: unknown;
@@ -121,14 +121,16 @@ function parseFaults(text: string): FleetFault[] | string {
   const faults: FleetFault[] = [];
   for (const item of json) {
     if (typeof item !== 'object' || item === null) return FAULTS_EXPECTED;
-    const { deviceId, kind, afterMs, durationMs } = item as Record<string, unknown>;
+    const { deviceId, kind, afterMs, durationMs, tempC } = item as Record<string, unknown>;
     if (typeof deviceId !== 'string' || !isFaultKind(kind)) return FAULTS_EXPECTED;
     if (typeof afterMs !== 'number' || !(afterMs >= 0)) return FAULTS_EXPECTED;
     if (durationMs !== undefined && (typeof durationMs !== 'number' || !(durationMs > 0)))
       return FAULTS_EXPECTED;
-    faults.push(
-      durationMs === undefined ? { deviceId, kind, afterMs } : { deviceId, kind, afterMs, durationMs },
-    );
+    if (tempC !== undefined && (typeof tempC !== 'number' || !Number.isFinite(tempC))) return FAULTS_EXPECTED;
+    const fault: FleetFault = { deviceId, kind, afterMs };
+    if (durationMs !== undefined) fault.durationMs = durationMs;
+    if (tempC !== undefined) fault.tempC = tempC;
+    faults.push(fault);
   }
   return faults;
 }

@@ -8,14 +8,15 @@ export {
   type DeviceState,
 } from './device-model.js';
 export { createEventClock, defaultStartMs, type EventClockOptions } from './event-clock.js';
-export { FAULT_KINDS, type Fault, type FaultKind, isFaultActive } from './faults.js';
+export { activeFault, FAULT_KINDS, type Fault, type FaultKind, isFaultActive } from './faults.js';
 export { distanceKm, type Place } from './geo.js';
-export { createRng, hashSeed, type Rng } from './random.js';
+export { createRng, hashSeed, hashUniform, type Rng } from './random.js';
 export { type BackoffPolicy, DEFAULT_BACKOFF, reconnectDelayMs } from './reconnect-backoff.js';
 export { createRoute, type Route, type RoutePosition, type RouteSpec } from './route.js';
 export {
   type Fleet,
   type FleetFault,
+  type FleetHistory,
   type FleetLogger,
   type FleetOptions,
   type FleetStats,

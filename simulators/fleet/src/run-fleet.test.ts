@@ -54,4 +54,27 @@ describe('runFleet', () => {
     expect(lines.filter((l) => l.startsWith('fleet stopped'))).toHaveLength(1);
     expect(lines.some((l) => l.includes('ECONNREFUSED'))).toBe(true);
   });
+
+  it('holds the recorded history since its start, less what an earlier run sent, and refuses it at another speed', async () => {
+    const nowMs = Date.parse('2026-06-01T12:00:00.000Z');
+    const credentials = { 'veh-a': 's', 'log-b': 's' };
+    const common = {
+      url,
+      devices,
+      credentials,
+      statsIntervalMs: 0,
+      now: () => nowMs,
+      startMs: nowMs - 3_600_000,
+    };
+    const all = await runFleet({ ...common, history: { intervalMs: 60_000 } });
+    // One reading a minute for the hour before the start, per device.
+    expect(all.stats()).toMatchObject({ readingsBuffered: 2 * 60, eventTimeMs: nowMs });
+    await all.stop();
+    const rest = await runFleet({ ...common, history: { intervalMs: 60_000, sentUntilMs: nowMs - 600_000 } });
+    expect(rest.stats().readingsBuffered).toBe(2 * 9);
+    await rest.stop();
+    await expect(runFleet({ ...common, speed: 10, history: { intervalMs: 60_000 } })).rejects.toThrow(
+      /speed 1/,
+    );
+  });
 });

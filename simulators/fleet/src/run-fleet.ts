@@ -1,4 +1,4 @@
-import { formatDeviceTopic, isValidDeviceId } from '@coldchain/schema';
+import { formatDeviceTopic, isValidDeviceId, MAX_PAST_AGE_MS } from '@coldchain/schema';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createEventClock, defaultStartMs } from './event-clock.js';
 import type { Fault, FaultKind } from './faults.js';
@@ -16,6 +16,20 @@ export interface FleetFault {
   afterMs: number;
   /** How long it lasts in event time; absent: until the run stops. */
   durationMs?: number;
+  /** `warm-load`: the temperature of the goods loaded, °C (default: the outside air). */
+  tempC?: number;
+}
+
+/**
+ * Recorded history: the devices have been logging since `startMs`, one reading every `intervalMs` of
+ * event time, and hold in their memories what they logged after `sentUntilMs` (default: all of it, at
+ * most MAX_PAST_AGE_MS back). They send it as a store-and-forward backlog, with the original times, once
+ * connected; then they go on live, at the wall clock. An earlier run that sent up to `sentUntilMs` is
+ * not sent again: the devices only replay it silently, so that their state goes on from where it was.
+ */
+export interface FleetHistory {
+  intervalMs: number;
+  sentUntilMs?: number;
 }
 
 /** Progress and trouble, one line at a time; `fields` carry the same facts for a structured logger. */
@@ -37,6 +51,8 @@ export interface FleetOptions {
   speed?: number;
   /** Event time of the start; default: now, or in the past for speed > 1 (see defaultStartMs). */
   startMs?: number;
+  /** Readings already logged between `startMs` and now; needs speed 1 (see FleetHistory). */
+  history?: FleetHistory;
   /** Wall-clock run time; absent: until `stop()`. */
   durationMs?: number;
   /** Seed of every random draw: the same seed, start and ticks give the same readings. Default 1. */
@@ -65,6 +81,8 @@ export interface FleetStats {
   publishErrors: number;
   /** The simulated event time now. */
   eventTimeMs: number;
+  /** Readings acknowledged per second of wall-clock time, over the last progress interval (or since start). */
+  ackedPerSec: number;
 }
 
 export interface Fleet {
@@ -90,6 +108,8 @@ interface RunningDevice {
 const DEFAULT_INTERVAL_MS = 5_000;
 const DEFAULT_STATS_INTERVAL_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_MS = 3_000;
+/** A backlog older than the ingest accepts (MAX_PAST_AGE_MS), with a day to spare, is not held. */
+const MAX_HISTORY_MS = MAX_PAST_AGE_MS - 24 * 3_600_000;
 /** Rounds are hours long; spreading starting points over half a day keeps the vehicles out of step. */
 const ROUTE_SPREAD_MS = 12 * 3_600_000;
 
@@ -124,8 +144,12 @@ export async function runFleet(opts: FleetOptions): Promise<Fleet> {
   if (unknown.length > 0) throw new Error(`faults name device(s) not in the fleet: ${unknown.join(', ')}`);
 
   const wallStartMs = now();
+  const history = opts.history;
+  if (history && speed !== 1) throw new RangeError('recorded history needs speed 1');
+  if (history) positive(history.intervalMs, 'history.intervalMs');
   const startMs = opts.startMs ?? defaultStartMs(wallStartMs, speed, durationMs);
-  const eventClock = createEventClock({ wallStartMs, startMs, speed });
+  // With history the devices have been running since `startMs`; live readings follow at the wall clock.
+  const eventClock = createEventClock({ wallStartMs, startMs: history ? wallStartMs : startMs, speed });
   const counters = { readingsSent: 0, readingsAcked: 0, messagesSent: 0, messagesAcked: 0, publishErrors: 0 };
 
   const running = devices.map((device, index) =>
@@ -164,6 +188,12 @@ export async function runFleet(opts: FleetOptions): Promise<Fleet> {
       reconnectAttempt: 0,
       timers: [],
     };
+    if (history) {
+      d.lastEventMs = recordHistory(sim, history);
+      // The backlog goes out as soon as the device is connected, not at its first live tick: until
+      // it is in, the ingest would see the device as silent.
+      client.once('connect', () => tick(d));
+    }
     client.on('connect', () => {
       if (d.reconnectAttempt > 0)
         log(`${d.id} reconnected`, { deviceId: d.id, attempts: d.reconnectAttempt });
@@ -196,6 +226,20 @@ export async function runFleet(opts: FleetOptions): Promise<Fleet> {
     return d;
   }
 
+  /** Logs the device's past into its memory (see FleetHistory); returns the last event time logged. */
+  function recordHistory(sim: SimulatedDevice, { intervalMs: stepMs, sentUntilMs }: FleetHistory): number {
+    const untilMs = eventClock(wallStartMs);
+    const holdFromMs = Math.max(sentUntilMs ?? Number.NEGATIVE_INFINITY, untilMs - MAX_HISTORY_MS);
+    const offline = { connected: false };
+    let lastMs = Number.NEGATIVE_INFINITY;
+    for (let t = startMs; t < untilMs; t += stepMs) {
+      if (t <= holdFromMs) sim.skip(t);
+      else sim.tick(t, offline);
+      lastMs = t;
+    }
+    return lastMs;
+  }
+
   function tick(d: RunningDevice): void {
     const eventMs = eventClock(now());
     if (eventMs <= d.lastEventMs) return;
@@ -219,22 +263,30 @@ export async function runFleet(opts: FleetOptions): Promise<Fleet> {
     });
   }
 
+  /** Where the acknowledgement rate is measured from: the last progress line. */
+  let rateMark = { atMs: wallStartMs, acked: 0 };
+
   function stats(): FleetStats {
+    const atMs = now();
+    const elapsedMs = atMs - rateMark.atMs;
     return {
       devices: running.length,
       connected: running.filter((d) => d.client.connected).length,
       ...counters,
       readingsBuffered: running.reduce((sum, d) => sum + d.sim.buffered, 0),
       readingsDropped: running.reduce((sum, d) => sum + d.sim.dropped, 0),
-      eventTimeMs: eventClock(now()),
+      eventTimeMs: eventClock(atMs),
+      ackedPerSec: elapsedMs > 0 ? ((counters.readingsAcked - rateMark.acked) * 1000) / elapsedMs : 0,
     };
   }
 
   function progress(prefix: string): void {
     const s = stats();
+    rateMark = { atMs: now(), acked: s.readingsAcked };
     log(
       `${prefix}: ${s.connected}/${s.devices} devices connected, ${s.readingsSent} readings sent, ` +
-        `${s.readingsAcked} acked, ${s.readingsBuffered} buffered, event time ${new Date(s.eventTimeMs).toISOString()}`,
+        `${s.readingsAcked} acked (${Math.round(s.ackedPerSec)}/s), ${s.readingsBuffered} buffered, ` +
+        `event time ${new Date(s.eventTimeMs).toISOString()}`,
       { ...s },
     );
   }
@@ -263,7 +315,8 @@ export async function runFleet(opts: FleetOptions): Promise<Fleet> {
 
   log(
     `fleet: ${running.length} devices, one reading every ${intervalMs} ms, speed ${speed}, ` +
-      `event time from ${new Date(startMs).toISOString()}`,
+      `event time from ${new Date(startMs).toISOString()}` +
+      (history ? `, ${stats().readingsBuffered} recorded readings to send` : ''),
     { devices: running.length, intervalMs, speed, startMs, url: opts.url },
   );
   return { stop, stats, stopped };
@@ -288,6 +341,7 @@ function faultsFor(deviceId: string, faults: readonly FleetFault[], startMs: num
     .map((f) => {
       const fault: Fault = { kind: f.kind, fromMs: startMs + f.afterMs };
       if (f.durationMs !== undefined) fault.toMs = fault.fromMs + f.durationMs;
+      if (f.tempC !== undefined) fault.tempC = f.tempC;
       return fault;
     });
 }

@@ -20,6 +20,8 @@ export interface SeedDevice {
   route?: RouteSpec;
   ambientC?: number;
   batteryPct?: number;
+  /** How fast the goods follow the air (see DeviceModelConfig); default per kind. */
+  productTauMs?: number;
 }
 
 /** A device ready to simulate: what the model needs, with the profile resolved to a climate. */
@@ -30,6 +32,7 @@ export interface FleetDevice {
   route?: RouteSpec;
   ambientC?: number;
   batteryPct?: number;
+  productTauMs?: number;
 }
 
 /** The seed files next to this package: `simulators/fleet/{src,dist}/` → `seeds/`. */
@@ -59,6 +62,7 @@ export function toFleetDevices(
     if (d.route) device.route = d.route;
     if (d.ambientC !== undefined) device.ambientC = d.ambientC;
     if (d.batteryPct !== undefined) device.batteryPct = d.batteryPct;
+    if (d.productTauMs !== undefined) device.productTauMs = d.productTauMs;
     return device;
   });
 }
@@ -86,6 +90,8 @@ export function parseSeedDevices(json: unknown, source = 'devices.json'): SeedDe
     if (ambientC !== undefined) device.ambientC = ambientC;
     const batteryPct = f.optionalNumber('batteryPct', { min: 0, max: 100 });
     if (batteryPct !== undefined) device.batteryPct = batteryPct;
+    const productTauMs = f.optionalNumber('productTauMs', { min: 60_000, max: 86_400_000 });
+    if (productTauMs !== undefined) device.productTauMs = productTauMs;
     return device;
   });
 }

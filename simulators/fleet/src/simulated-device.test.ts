@@ -85,4 +85,28 @@ describe('simulated device', () => {
       5, 6, 7, 8, 9,
     ]);
   });
+
+  it('still sends what it took before an outage began, and keeps what it takes during it', () => {
+    // Readings logged while the link was down (a recorded history), then an outage from 3 min.
+    const faults = [{ kind: 'offline' as const, fromMs: START_MS + 3 * MINUTE, toMs: START_MS + 6 * MINUTE }];
+    const device = createSimulatedDevice(config({ faults }), createRng(5));
+    for (let i = 0; i < 4; i++) device.tick(START_MS + i * MINUTE, { connected: false });
+    const before = device.tick(START_MS + 4 * MINUTE, connected);
+    expect(before.flatMap((p) => readingsOf(p, START_MS + 4 * MINUTE).map((r) => r.seq))).toEqual([1, 2, 3]);
+    expect(device.buffered).toBe(2);
+    expect(device.tick(START_MS + 5 * MINUTE, connected)).toEqual([]);
+    const after = device.tick(START_MS + 6 * MINUTE, connected);
+    expect(after.flatMap((p) => readingsOf(p, START_MS + 6 * MINUTE).map((r) => r.seq))).toEqual([
+      4, 5, 6, 7,
+    ]);
+  });
+
+  it('skips a span already sent: the model moves on, nothing is kept', () => {
+    const device = createSimulatedDevice(config(), createRng(6));
+    device.skip(START_MS);
+    device.skip(START_MS + MINUTE);
+    expect(device.buffered).toBe(0);
+    const sent = device.tick(START_MS + 2 * MINUTE, connected);
+    expect(readingsOf(sent[0] as TelemetryPayload, START_MS + 2 * MINUTE).map((r) => r.seq)).toEqual([3]);
+  });
 });

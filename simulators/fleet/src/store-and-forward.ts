@@ -10,6 +10,8 @@ export interface StoreAndForward {
   hold(reading: WireReading): void;
   /** Everything held, oldest first; the memory is empty afterwards. */
   drain(): WireReading[];
+  /** The readings held that were taken before `tsMs`, oldest first; later ones stay held. */
+  drainBefore(tsMs: number): WireReading[];
 }
 
 export function createStoreAndForward(capacity: number): StoreAndForward {
@@ -40,6 +42,15 @@ export function createStoreAndForward(capacity: number): StoreAndForward {
     drain() {
       const out = start === 0 ? held : held.slice(start);
       held = [];
+      start = 0;
+      return out;
+    },
+    drainBefore(tsMs) {
+      // Held in the order taken, so the readings before `tsMs` are a prefix.
+      let end = start;
+      while (end < held.length && Date.parse((held[end] as WireReading).ts) < tsMs) end++;
+      const out = held.slice(start, end);
+      held = held.slice(end);
       start = 0;
       return out;
     },

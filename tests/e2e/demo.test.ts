@@ -11,7 +11,7 @@ import {
   DEMO_HISTORY_MS,
 } from '../../scripts/demo-fleet.js';
 import { eventually, readSse, type SseEvent } from '../support/api.js';
-import { launchChromium, screenshots } from '../support/browser.js';
+import { ARTIFACTS_DIR, launchChromium, screenshots } from '../support/browser.js';
 import { type LogLine, onLogLines, repoRoot } from '../support/service-process.js';
 
 // `pnpm dev` as a newcomer runs it, on free ports, against the run's InfluxDB: the recorded
@@ -223,6 +223,11 @@ describe('pnpm dev: the demo', () => {
       await consignee.locator('[data-testid="verdict"]').waitFor();
       expect(await consignee.locator('body').textContent()).toContain(ready.sharedShipment);
       expect(await consignee.locator('[data-testid="alert-row"]').count()).toBe(0);
+      const report = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      await report.goto(ready.sharedReportUrl);
+      expect(await report.locator('body').textContent()).toContain(ready.sharedShipment);
+      // Its first screen: the verdict, the goods and the journey's chart.
+      await report.screenshot({ path: join(ARTIFACTS_DIR, 'demo-report-desktop.png') });
     } finally {
       await browser.close();
     }

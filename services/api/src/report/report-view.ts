@@ -537,15 +537,25 @@ function custodySection(report: ComplianceReport, labels: ReportLabels, f: Repor
 }
 
 /** `98.6 %`, to one decimal: a completeness of 99.96 % must not read as 100 %. */
-export function completenessRatio(received: number, expected: number): number | null {
-  if (expected === 0) return null;
-  return Math.floor((received / expected) * 1000) / 10;
+/**
+ * The share of interval slots that hold a reading, in % (one decimal, rounded down): a logger that
+ * records more often than the interval is complete, not above 100 %; the slots missing are those the
+ * gaps count.
+ */
+export function completenessRatio(part: {
+  expectedReadings: number;
+  gaps: ReadonlyArray<{ missingReadings: number }>;
+}): number | null {
+  if (part.expectedReadings === 0) return null;
+  const missing = part.gaps.reduce((n, g) => n + g.missingReadings, 0);
+  const recorded = Math.max(0, part.expectedReadings - missing);
+  return Math.floor((recorded / part.expectedReadings) * 1000) / 10;
 }
 
 function completenessSection(report: ComplianceReport, labels: ReportLabels, f: ReportFormat): ViewSection {
   const c = report.completeness;
   const l = labels.completeness;
-  const ratio = completenessRatio(c.receivedReadings, c.expectedReadings);
+  const ratio = completenessRatio(c);
   return {
     id: 'completeness',
     title: labels.section.completeness,
@@ -583,7 +593,7 @@ function completenessSection(report: ComplianceReport, labels: ReportLabels, f: 
           f.instant(leg.toMs),
           String(leg.expectedReadings),
           String(leg.receivedReadings),
-          f.pct(completenessRatio(leg.receivedReadings, leg.expectedReadings)),
+          f.pct(completenessRatio(leg)),
           String(leg.settleReadings),
           String(leg.duplicateReadings),
           String(leg.gaps.length),

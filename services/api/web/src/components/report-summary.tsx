@@ -6,9 +6,11 @@ import type { Report } from '../types.js';
 /** The verdict at a glance, MKT, time out of range and completeness, with the exports. */
 export function ReportSummary({ report, downloads }: { report: Report; downloads: ComponentChildren }) {
   const { judged, completeness, verdict } = report;
+  // The share of interval slots holding a reading, as the report counts it (the gaps' missing slots).
+  const missing = completeness.gaps.reduce((n, g) => n + g.missingReadings, 0);
   const ratio =
     completeness.expectedReadings > 0
-      ? Math.min(1, completeness.receivedReadings / completeness.expectedReadings) * 100
+      ? (Math.max(0, completeness.expectedReadings - missing) / completeness.expectedReadings) * 100
       : null;
   const headline =
     verdict.status === 'pass' ? t('stayedCold') : verdict.status === 'fail' ? t('notCold') : t('pendingCold');

@@ -223,7 +223,7 @@ describe('pnpm dev: the demo', () => {
       await consignee.locator('[data-testid="verdict"]').waitFor();
       expect(await consignee.locator('body').textContent()).toContain(ready.sharedShipment);
       expect(await consignee.locator('[data-testid="alert-row"]').count()).toBe(0);
-      const report = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      const report = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
       await report.goto(ready.sharedReportUrl);
       expect(await report.locator('body').textContent()).toContain(ready.sharedShipment);
       // Its first screen: the verdict, the goods and the journey's chart.

@@ -29,8 +29,10 @@ start=$(date +%s)
 log "building Telegraf $VERSION into $DEST (once per machine)"
 mkdir -p "$DEST/bin"
 # Built outside any module so that the repository's go.work/go.mod (if any) play no part.
+# The version is stamped as Telegraf's Makefile does, so that `telegraf --version` names it.
 (cd "$DEST" && GOBIN="$DEST/bin" GOFLAGS=-mod=mod go install -trimpath \
   -tags "custom,inputs.mqtt_consumer,outputs.influxdb_v2,parsers.json_v2,parsers.json" \
+  -ldflags "-X github.com/influxdata/telegraf/internal.Version=${VERSION#v}" \
   "github.com/influxdata/telegraf/cmd/telegraf@$VERSION")
 [ -x "$BIN" ] || { log "go install finished but $BIN is missing"; exit 1; }
 log "done in $(( $(date +%s) - start ))s"

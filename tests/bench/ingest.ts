@@ -94,7 +94,7 @@ const METRICS_INTERVAL_MS = 50;
  * How often our ingest's /metrics is read (journal size, dead letters): seldom, since throughput is
  * counted from InfluxDB and Telegraf is not scraped at all; each scrape costs the ingest CPU.
  */
-const SCRAPE_INTERVAL_MS = 1_000;
+const SCRAPE_INTERVAL_MS = 500;
 const WARMUP_MAX_MS = 30_000;
 /** CPU (% of one core) used by processes outside the benchmark above which a run is flagged. */
 const BUSY_MACHINE_PCT = 20;
@@ -371,7 +371,9 @@ async function measureRun(
             `${rate(now.written - last.written, s)} written/s readings; backlog ` +
             `${Math.max(0, now.load.publishedReadings - now.written).toLocaleString('en-US')}; ` +
             `${cpuLine(lastProcs, procs)}; consumer RSS ${mb(procs.ingest.rssKb).toFixed(0)} MB` +
-            (metrics ? `, journal ${(metrics.journalBytes / 2 ** 20).toFixed(1)} MB` : ''),
+            (metrics
+              ? `, journal ${(metrics.journalBytes / 2 ** 20).toFixed(1)} MB, last InfluxDB write ${metrics.writeLagMs} ms`
+              : ''),
         );
         last = now;
         lastProcs = procs;

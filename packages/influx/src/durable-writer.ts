@@ -57,6 +57,9 @@ export function retryDelayMs(
   return Math.max(retryAfterMs, Math.round(base * (1 - policy.jitter * random())));
 }
 
+/** How often an idle writer looks whether the active segment holds a full batch yet. */
+const FULL_BATCH_CHECK_MS = 20;
+
 export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
   const { journal, connection } = opts;
   const batchLines = opts.batchLines ?? 5000;
@@ -129,10 +132,17 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
   }
 
   let loop: Promise<void> | null = null;
+  /**
+   * Seals the active segment every flush interval, or as soon as it holds a full batch: under load
+   * the writer then goes from one full batch to the next instead of waiting out the interval after
+   * each write (which capped a busy pipeline at a batch or two per interval), and at a low rate a
+   * reading still waits at most the interval.
+   */
   async function run() {
     let lastSeal = 0;
     while (!stopping || Date.now() < deadline) {
-      if (Date.now() - lastSeal >= flushIntervalMs || stopping) {
+      const sinceSeal = Date.now() - lastSeal;
+      if (sinceSeal >= flushIntervalMs || journal.activeLines() >= batchLines || stopping) {
         await journal.seal();
         lastSeal = Date.now();
       }
@@ -142,7 +152,7 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
         continue;
       }
       if (stopping) return;
-      await sleep(flushIntervalMs);
+      await sleep(Math.min(FULL_BATCH_CHECK_MS, Math.max(1, flushIntervalMs - (Date.now() - lastSeal))));
     }
   }
 

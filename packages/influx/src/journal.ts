@@ -27,6 +27,8 @@ export interface Journal {
   append(lines: readonly string[]): Promise<void>;
   /** Seals the active segment if it holds anything, so the writer can take it. */
   seal(): Promise<void>;
+  /** Lines flushed to the active segment so far: the writer seals it early once it holds a full batch. */
+  activeLines(): number;
   /** Sealed segments, oldest first. */
   sealed(): string[];
   /** The complete lines of a sealed segment. */
@@ -70,6 +72,7 @@ const name = (n: number, ext: string) => `${String(n).padStart(10, '0')}${ext}`;
 
 interface Pending {
   data: string;
+  lines: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -101,7 +104,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
   }
   let totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
 
-  let active: { path: string; handle: FileHandle; bytes: number } | null = null;
+  let active: { path: string; handle: FileHandle; bytes: number; lines: number } | null = null;
   let pending: Pending[] = [];
   let flushing: Promise<void> | null = null;
   let sealRequested = false;
@@ -145,12 +148,13 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
         if (batch.length > 0) {
           if (!active) {
             const path = join(dir, name(next++, OPEN));
-            active = { path, handle: await open(path, 'a', 0o600), bytes: 0 };
+            active = { path, handle: await open(path, 'a', 0o600), bytes: 0, lines: 0 };
           }
           const buf = Buffer.from(batch.map((p) => p.data).join(''), 'utf8');
           await active.handle.write(buf);
           if (opts.sync !== 'os') await active.handle.datasync();
           active.bytes += buf.length;
+          for (const p of batch) active.lines += p.lines;
           totalBytes += buf.length;
         }
         if (sealRequested || (active && active.bytes >= segmentBytes)) {
@@ -175,7 +179,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
       if (closed) return Promise.reject(new Error('journal is closed'));
       if (lines.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        pending.push({ data: `${lines.join('\n')}\n`, resolve, reject });
+        pending.push({ data: `${lines.join('\n')}\n`, lines: lines.length, resolve, reject });
         void kick();
       });
     },
@@ -185,6 +189,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
       await kick();
     },
     sealed: () => [...sealedSegments],
+    activeLines: () => active?.lines ?? 0,
     async read(segment) {
       const text = await readFile(segment, 'utf8');
       const lines = text.split('\n');

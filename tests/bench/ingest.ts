@@ -75,8 +75,8 @@ import { type ColumnRow, formatColumns, goalLine } from './report.js';
 import { ensureTelegraf, telegrafVersion } from './telegraf.js';
 import {
   TELEGRAF_CLIENT_ID,
-  TUNED_MAX_UNDELIVERED_MESSAGES,
   TUNED_METRIC_BATCH_SIZE,
+  tunedMaxUndeliveredMessages,
 } from './telegraf-config.js';
 
 /** The issue's goals. */
@@ -596,7 +596,8 @@ function printReport(machine: string, results: RunResult[], losses: LossResult[]
       'backlog silently). Ingest: defaults (batch 5,000 lines, ' +
       `flush every ${args.flushMs ?? '200 (default)'} ms), INGEST_JOURNAL_SYNC=always unless marked RELAXED. ` +
       `Telegraf: persistent session (client id ${TELEGRAF_CLIENT_ID}: a message is acknowledged once written), ` +
-      `max_undelivered_messages ${n(TUNED_MAX_UNDELIVERED_MESSAGES)}, metric_buffer_limit ≥ that × readings per ` +
+      `max_undelivered_messages ${n(tunedMaxUndeliveredMessages(args.batch))} batched / ` +
+      `${n(tunedMaxUndeliveredMessages(1))} single, metric_buffer_limit ≥ that × readings per ` +
       `message, metric_batch_size ${n(TUNED_METRIC_BATCH_SIZE)}, flush_interval 200 ms, content_encoding identity.\n`,
   );
 
@@ -940,7 +941,7 @@ function readArgs() {
       devices: { type: 'string', default: '100' },
       batch: { type: 'string', default: '100' },
       window: { type: 'string', default: '10' },
-      'backlog-s': { type: 'string', default: '2' },
+      'backlog-s': { type: 'string', default: '4' },
       'poll-ms': { type: 'string', default: '100' },
       'flush-ms': { type: 'string' },
       workers: { type: 'string', default: '1' },
@@ -964,7 +965,7 @@ function readArgs() {
   --devices N          devices publishing (100)
   --batch N            readings per message in the batched runs (100; at most 1000)
   --window N           QoS 1 publishes awaiting PUBACK per device (10)
-  --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (2)
+  --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (4)
   --poll-ms MS         InfluxDB poll interval for the latency (100)
   --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
   --workers N          load worker processes (1)

@@ -21,10 +21,18 @@ export interface TelegrafConfigOptions {
   settings: 'tuned' | 'defaults';
 }
 
-/** Messages Telegraf takes from the broker before their metrics are written (tuned). */
-export const TUNED_MAX_UNDELIVERED_MESSAGES = 1000;
 /** Metrics per InfluxDB write (tuned); our ingest writes 5,000 lines per request too. */
 export const TUNED_METRIC_BATCH_SIZE = 5000;
+
+/**
+ * Messages Telegraf takes from the broker before their metrics are written (tuned): the plugin's
+ * default of 1,000, or enough for two full batches when messages are small. With one reading per
+ * message, 1,000 undelivered messages never fill a batch of 5,000: Telegraf then writes only once
+ * per flush interval and stalls at 1,000 messages per interval.
+ */
+export function tunedMaxUndeliveredMessages(readingsPerMessage: number): number {
+  return Math.max(1000, Math.ceil((2 * TUNED_METRIC_BATCH_SIZE) / Math.max(1, readingsPerMessage)));
+}
 /** The MQTT client id of Telegraf's persistent session. */
 export const TELEGRAF_CLIENT_ID = 'telegraf-bench';
 
@@ -38,6 +46,7 @@ const str = (value: string) => JSON.stringify(value);
  *   PUBACK off and acknowledges a message only once an output has written its metrics (tracking
  *   metrics); with the default clean session paho acknowledges on receipt, and whatever Telegraf
  *   holds in memory is lost when it dies, and the broker forgets the session while it is away.
+ * - `max_undelivered_messages` enough for two full batches (see `tunedMaxUndeliveredMessages`).
  * - `metric_buffer_limit` ≥ `max_undelivered_messages` × readings per message: the buffer can hold
  *   every tracked metric, so it never drops one (a dropped tracked metric is acknowledged as
  *   undelivered, and the message is lost). The default buffer (10,000) is smaller than the default
@@ -55,7 +64,8 @@ const str = (value: string) => JSON.stringify(value);
  */
 export function telegrafConfig(opts: TelegrafConfigOptions): string {
   const tuned = opts.settings === 'tuned';
-  const buffer = TUNED_MAX_UNDELIVERED_MESSAGES * Math.max(1, opts.readingsPerMessage);
+  const undelivered = tunedMaxUndeliveredMessages(opts.readingsPerMessage);
+  const buffer = undelivered * Math.max(1, opts.readingsPerMessage);
   const single = opts.readingsPerMessage === 1;
   const server = opts.mqttUrl.replace(/^mqtt:/, 'tcp:');
   const telemetryTopic = TELEMETRY_TOPIC_FILTER;
@@ -93,7 +103,7 @@ export function telegrafConfig(opts: TelegrafConfigOptions): string {
       ? [
           '  persistent_session = true',
           `  client_id = ${str(TELEGRAF_CLIENT_ID)}`,
-          `  max_undelivered_messages = ${TUNED_MAX_UNDELIVERED_MESSAGES}`,
+          `  max_undelivered_messages = ${undelivered}`,
         ]
       : []),
     '  data_format = "json_v2"',

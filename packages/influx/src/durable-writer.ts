@@ -98,19 +98,22 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
       sleepers.add(done);
     });
 
-  const post = (lines: string[]) =>
-    influx.transport.request(path, lines.join('\n'), {
+  const post = (body: string) =>
+    influx.transport.request(path, body, {
       method: 'POST',
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     }) as Promise<unknown>;
 
-  /** Writes one batch, retrying until it succeeds, InfluxDB calls the data malformed, or the close deadline passes. */
-  async function writeBatch(lines: string[]): Promise<'written' | 'malformed' | 'gave-up'> {
+  /**
+   * Writes one batch (`lines` lines of line protocol in `body`), retrying until it succeeds,
+   * InfluxDB calls the data malformed, or the close deadline passes.
+   */
+  async function writeBatch(body: string, lines: number): Promise<'written' | 'malformed' | 'gave-up'> {
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
-        await post(lines);
-        opts.onWritten?.(lines.length, Date.now() - started);
+        await post(body);
+        opts.onWritten?.(lines, Date.now() - started);
         return 'written';
       } catch (e) {
         const err = e as Error;
@@ -125,11 +128,24 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
     }
   }
 
+  /** A segment's requests: the whole text when it fits in one (usual: it is sealed at a full batch). */
+  async function batchesOf(segment: string): Promise<Array<{ body: string; lines: number }>> {
+    const { text, lines } = await journal.readText(segment);
+    if (lines <= batchLines) return lines > 0 ? [{ body: text, lines }] : [];
+    const all = text.split('\n');
+    all.pop();
+    const batches: Array<{ body: string; lines: number }> = [];
+    for (let i = 0; i < all.length; i += batchLines) {
+      const part = all.slice(i, i + batchLines);
+      batches.push({ body: part.join('\n'), lines: part.length });
+    }
+    return batches;
+  }
+
   async function writeSegment(segment: string): Promise<boolean> {
-    const lines = await journal.read(segment);
-    for (let i = 0; i < lines.length; i += batchLines) {
+    for (const { body, lines } of await batchesOf(segment)) {
       try {
-        if ((await writeBatch(lines.slice(i, i + batchLines))) === 'gave-up') return false;
+        if ((await writeBatch(body, lines)) === 'gave-up') return false;
       } catch (err) {
         opts.onQuarantine?.(segment, err as Error);
         await journal.quarantine(segment, (err as Error).message);

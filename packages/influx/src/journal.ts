@@ -33,6 +33,11 @@ export interface Journal {
   sealed(): string[];
   /** The complete lines of a sealed segment. */
   read(segment: string): Promise<string[]>;
+  /**
+   * The complete lines of a sealed segment as one text (each line ended by `\n`) and their count:
+   * what the writer posts as it is when the segment fits in one request.
+   */
+  readText(segment: string): Promise<{ text: string; lines: number }>;
   /** Deletes a segment once InfluxDB has confirmed it. */
   remove(segment: string): Promise<void>;
   /** Moves a segment InfluxDB refused as malformed aside, with the reason, for an operator to look at. */
@@ -190,6 +195,14 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
     },
     sealed: () => [...sealedSegments],
     activeLines: () => active?.lines ?? 0,
+    async readText(segment) {
+      const raw = await readFile(segment, 'utf8');
+      // Up to the last newline: after it comes nothing, or a torn line that was never acknowledged.
+      const text = raw.slice(0, raw.lastIndexOf('\n') + 1);
+      let lines = 0;
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+      return { text, lines };
+    },
     async read(segment) {
       const text = await readFile(segment, 'utf8');
       const lines = text.split('\n');

@@ -941,7 +941,7 @@ function readArgs() {
       devices: { type: 'string', default: '100' },
       batch: { type: 'string', default: '100' },
       window: { type: 'string', default: '10' },
-      'backlog-s': { type: 'string', default: '4' },
+      'backlog-s': { type: 'string', default: '3' },
       'poll-ms': { type: 'string', default: '100' },
       'flush-ms': { type: 'string' },
       workers: { type: 'string', default: '1' },
@@ -965,7 +965,7 @@ function readArgs() {
   --devices N          devices publishing (100)
   --batch N            readings per message in the batched runs (100; at most 1000)
   --window N           QoS 1 publishes awaiting PUBACK per device (10)
-  --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (4)
+  --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (3)
   --poll-ms MS         InfluxDB poll interval for the latency (100)
   --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
   --workers N          load worker processes (1)

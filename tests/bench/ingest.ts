@@ -12,7 +12,7 @@
 // Not a test: it prints figures and the goals, and stops by itself.
 //
 //   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
-//                     [--batch 100] [--window 10] [--backlog-s 2] [--poll-ms 100] [--workers 1]
+//                     [--batch 100] [--window 10] [--backlog-s 3] [--poll-ms 100] [--workers 1]
 //                     [--modes batched,single] [--stacks coldchain,mosquitto,telegraf]
 //                     [--loss steady,kill,outage,defaults] [--store sqlite,postgres] [--no-relaxed]
 //                     [--quick] [--profile DIR] [--no-build]

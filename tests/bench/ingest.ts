@@ -82,7 +82,8 @@ import {
 /** The issue's goals. */
 const GOAL_BATCHED_READINGS_PER_SEC = 20_000;
 const GOAL_SINGLE_MESSAGES_PER_SEC = 5_000;
-const GOAL_P99_MS = 2_000;
+/** Publish-to-queryable p99 at the goal rates, while ahead of Mosquitto + Telegraf (stricter than issue 4's 2 s). */
+const GOAL_P99_MS = 500;
 const GOAL_INGEST_RSS_MB = 300;
 /** The loss rows' offered load: the batched goal rate, which every stack absorbs. */
 const LOSS_READINGS_PER_SEC = GOAL_BATCHED_READINGS_PER_SEC;

@@ -10,7 +10,7 @@ import {
   SENSOR_NAME_PATTERN,
   TEMP_RANGE_C,
 } from './limits.js';
-import { timestampSchema } from './timestamp.js';
+import { timestampWireSchema, toEpochMs } from './timestamp.js';
 
 /** One reading of one device, as the rest of the system sees it. Units are SI/°C (DESIGN.md §2). */
 export interface Reading {
@@ -57,13 +57,13 @@ const temperatures = z
 /**
  * A reading on the wire: strict, so an unknown field is refused rather than silently dropped. Every field
  * but `ts` is optional, yet at least one measurement is required: a reading of nothing is a device bug.
- * Its output still says `ts`; `toReading` renames it. The rename is a plain function rather than a zod
- * transform because a transform (a pipe) cost a third of the whole validation of a reading.
+ * Its output still says `ts`, as sent; `toReading` turns it into `tsMs`. That is a plain function rather
+ * than zod transforms because a transform (a pipe) cost a third of the whole validation of a reading.
  */
 export const readingWireSchema = z
   .strictObject(
     {
-      ts: timestampSchema,
+      ts: timestampWireSchema,
       seq: z.number({ error: seqError }).int({ error: seqError }).min(0, { error: seqError }).optional(),
       temp: temperatures.optional(),
       rh: boundedNumber(RH_RANGE_PCT).optional(),
@@ -94,11 +94,14 @@ export const readingWireSchema = z
 
 export type WireReading = z.output<typeof readingWireSchema>;
 
-/** A validated wire reading as the rest of the system sees it: `ts` becomes `tsMs`, absent fields stay absent. */
+/**
+ * A validated wire reading as the rest of the system sees it: `ts` (ISO text or epoch ms) becomes
+ * `tsMs`, absent fields stay absent.
+ */
 export function toReading(wire: WireReading): Reading {
   // Written out field by field: the object rest/spread of `withTsMs` is the slow path in V8, and
   // this runs for every reading of every message.
-  const reading: Reading = { tsMs: wire.ts };
+  const reading: Reading = { tsMs: toEpochMs(wire.ts) };
   if (wire.seq !== undefined) reading.seq = wire.seq;
   if (wire.temp !== undefined) reading.temp = wire.temp;
   if (wire.rh !== undefined) reading.rh = wire.rh;

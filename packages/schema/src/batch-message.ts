@@ -48,7 +48,13 @@ export function createBatchParser<Item extends { tsMs: number }, Wire = Item>(
   spec: BatchSpec<Item, Wire>,
 ): BatchParser<Item> {
   const itemsError = `an array of 1 to ${spec.maxItems} ${spec.itemsKey}`;
-  const batchSchema = z.array(spec.itemSchema, { error: itemsError }).min(1, { error: itemsError });
+  // Compiled by zod itself (`z.compile`): a generated fast path for valid messages, and zod's own
+  // parser for any other, so the problems reported are the parser's. On this machine it halved the
+  // CPU of validating a reading.
+  const batchSchema = z.compile(
+    z.array(spec.itemSchema, { error: itemsError }).min(1, { error: itemsError }),
+  );
+  const singleSchema = z.compile(spec.itemSchema);
   const toItems = (wire: Wire[]): Item[] =>
     spec.toItem ? wire.map(spec.toItem) : (wire as unknown as Item[]);
 
@@ -79,7 +85,7 @@ export function createBatchParser<Item extends { tsMs: number }, Wire = Item>(
     // zod transform, which costs as much again as the checks).
     const parsed = isBatch
       ? batchSchema.safeParse(items, { reportInput: true })
-      : spec.itemSchema.safeParse(fields, { reportInput: true });
+      : singleSchema.safeParse(fields, { reportInput: true });
     const unknownTopLevel = isBatch
       ? Object.keys(fields)
           .filter((key) => key !== spec.itemsKey)

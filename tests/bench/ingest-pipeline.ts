@@ -91,6 +91,8 @@ export interface IngestUnderTest {
   problems(): string[];
   /** SIGTERM (the ingest flushes for up to 10 s), SIGKILL after a grace period. Safe to call twice. */
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown code runs (what survives is what the journal and the broker hold). */
+  kill(): Promise<void>;
 }
 
 export async function startIngestProcess(opts: {
@@ -139,6 +141,11 @@ export async function startIngestProcess(opts: {
       async stop() {
         unexpectedExit.expect();
         await service.stop();
+        forget();
+      },
+      async kill() {
+        unexpectedExit.expect();
+        await service.kill();
         forget();
       },
     };

@@ -41,3 +41,34 @@ export function goalLine(goal: string, met: boolean | undefined, measured: strin
   const verdict = met === undefined ? 'NOT MEASURED' : met ? 'MET' : 'NOT MET';
   return `  ${goal}: ${measured} → ${verdict}`;
 }
+
+/** A row of a table with any number of columns (undefined: not measured). */
+export interface ColumnRow {
+  metric: string;
+  values: Array<number | undefined>;
+  digits?: number;
+}
+
+/**
+ * A table of several columns side by side, then ratios between pairs of them:
+ * `ratios: [{ label: 'ours / Telegraf', of: [0, 2] }]` adds `values[0] / values[2]`.
+ */
+export function formatColumns(
+  rows: ColumnRow[],
+  labels: string[],
+  ratios: Array<{ label: string; of: [number, number] }>,
+): string {
+  const header = ['metric', ...labels, ...ratios.map((r) => r.label)];
+  const cells = rows.map((r) => [
+    r.metric,
+    ...labels.map((_, i) => number(r.values[i], r.digits)),
+    ...ratios.map(({ of: [a, b] }) => {
+      const q = ratio(r.values[a], r.values[b]);
+      return q === undefined ? 'n/a' : `${number(q, 2)}×`;
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]) =>
+    c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join(' | ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)].join('\n');
+}

@@ -37,6 +37,13 @@ export interface DurableWriterOptions extends WriterEvents {
   batchLines?: number;
   /** The journal's active segment is sealed and written at least this often. */
   flushIntervalMs?: number;
+  /**
+   * Segments written at once (default 4, the HTTP agent's sockets). One write at a time leaves
+   * InfluxDB waiting on each request's round trip and WAL sync: on this 2-core machine 5,000-line
+   * writes reached about 115,000 points/s one at a time, 137,000 two at a time and 215,000 four at
+   * a time. Points are idempotent, so the order in which segments land does not matter.
+   */
+  concurrency?: number;
   retry?: RetryPolicy;
   requestTimeoutMs?: number;
   random?: () => number;
@@ -57,10 +64,14 @@ export function retryDelayMs(
   return Math.max(retryAfterMs, Math.round(base * (1 - policy.jitter * random())));
 }
 
+/** How often an idle writer looks whether the active segment holds a full batch yet. */
+const FULL_BATCH_CHECK_MS = 20;
+
 export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
   const { journal, connection } = opts;
   const batchLines = opts.batchLines ?? 5000;
   const flushIntervalMs = opts.flushIntervalMs ?? 200;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
   const retry = opts.retry ?? DEFAULT_RETRY;
   const random = opts.random ?? Math.random;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -74,31 +85,35 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
 
   let stopping = false;
   let deadline = Number.POSITIVE_INFINITY;
-  let wake: (() => void) | null = null;
+  /** Sleepers (the loop, and each write waiting to retry) that `close` cuts short. */
+  const sleepers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = null;
+        sleepers.delete(done);
         resolve();
       }
-      wake = done;
+      sleepers.add(done);
     });
 
-  const post = (lines: string[]) =>
-    influx.transport.request(path, lines.join('\n'), {
+  const post = (body: string) =>
+    influx.transport.request(path, body, {
       method: 'POST',
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     }) as Promise<unknown>;
 
-  /** Writes one batch, retrying until it succeeds, InfluxDB calls the data malformed, or the close deadline passes. */
-  async function writeBatch(lines: string[]): Promise<'written' | 'malformed' | 'gave-up'> {
+  /**
+   * Writes one batch (`lines` lines of line protocol in `body`), retrying until it succeeds,
+   * InfluxDB calls the data malformed, or the close deadline passes.
+   */
+  async function writeBatch(body: string, lines: number): Promise<'written' | 'malformed' | 'gave-up'> {
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
-        await post(lines);
-        opts.onWritten?.(lines.length, Date.now() - started);
+        await post(body);
+        opts.onWritten?.(lines, Date.now() - started);
         return 'written';
       } catch (e) {
         const err = e as Error;
@@ -113,11 +128,28 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
     }
   }
 
+  /**
+   * A segment's requests: the whole text when it fits in one. A segment sealed at a full batch
+   * holds a few lines more (the journal takes whole messages), so up to half a batch more goes in
+   * the same request rather than in a second, tiny one: InfluxDB's cost is largely per request.
+   */
+  async function batchesOf(segment: string): Promise<Array<{ body: string; lines: number }>> {
+    const { text, lines } = await journal.readText(segment);
+    if (lines <= batchLines * 1.5) return lines > 0 ? [{ body: text, lines }] : [];
+    const all = text.split('\n');
+    all.pop();
+    const batches: Array<{ body: string; lines: number }> = [];
+    for (let i = 0; i < all.length; i += batchLines) {
+      const part = all.slice(i, i + batchLines);
+      batches.push({ body: part.join('\n'), lines: part.length });
+    }
+    return batches;
+  }
+
   async function writeSegment(segment: string): Promise<boolean> {
-    const lines = await journal.read(segment);
-    for (let i = 0; i < lines.length; i += batchLines) {
+    for (const { body, lines } of await batchesOf(segment)) {
       try {
-        if ((await writeBatch(lines.slice(i, i + batchLines))) === 'gave-up') return false;
+        if ((await writeBatch(body, lines)) === 'gave-up') return false;
       } catch (err) {
         opts.onQuarantine?.(segment, err as Error);
         await journal.quarantine(segment, (err as Error).message);
@@ -129,20 +161,45 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
   }
 
   let loop: Promise<void> | null = null;
+  /**
+   * Seals the active segment every flush interval, or as soon as it holds a full batch: under load
+   * the writer then goes from one full batch to the next instead of waiting out the interval after
+   * each write (which capped a busy pipeline at a batch or two per interval), and at a low rate a
+   * reading still waits at most the interval.
+   */
   async function run() {
     let lastSeal = 0;
-    while (!stopping || Date.now() < deadline) {
-      if (Date.now() - lastSeal >= flushIntervalMs || stopping) {
-        await journal.seal();
-        lastSeal = Date.now();
+    /** Segments being written, each to its own end (written, quarantined, or given up at close). */
+    const inFlight = new Map<string, Promise<boolean>>();
+    let gaveUp = false;
+    try {
+      while (!gaveUp && (!stopping || Date.now() < deadline)) {
+        const sinceSeal = Date.now() - lastSeal;
+        if (sinceSeal >= flushIntervalMs || journal.activeLines() >= batchLines || stopping) {
+          await journal.seal();
+          lastSeal = Date.now();
+        }
+        const next = journal.sealed().find((s) => !inFlight.has(s));
+        if (next && inFlight.size < concurrency) {
+          const writing = writeSegment(next).then((written) => {
+            inFlight.delete(next);
+            if (!written) gaveUp = true;
+            return written;
+          });
+          inFlight.set(next, writing);
+          continue;
+        }
+        if (inFlight.size >= concurrency) {
+          await Promise.race(inFlight.values());
+          continue;
+        }
+        if (stopping && !next && inFlight.size === 0) return;
+        const rest = Math.min(FULL_BATCH_CHECK_MS, Math.max(1, flushIntervalMs - (Date.now() - lastSeal)));
+        await Promise.race([sleep(rest), ...inFlight.values()]);
       }
-      const [segment] = journal.sealed();
-      if (segment) {
-        if (!(await writeSegment(segment))) return;
-        continue;
-      }
-      if (stopping) return;
-      await sleep(flushIntervalMs);
+    } finally {
+      // Nothing is left running behind close(): each write ends by its own deadline check.
+      await Promise.allSettled(inFlight.values());
     }
   }
 
@@ -155,7 +212,7 @@ export function createDurableWriter(opts: DurableWriterOptions): DurableWriter {
       closing ??= (async () => {
         stopping = true;
         deadline = Date.now() + timeoutMs;
-        wake?.();
+        for (const wake of [...sleepers]) wake();
         await (loop ?? run());
         agent.destroy();
       })();

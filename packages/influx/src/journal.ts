@@ -27,10 +27,17 @@ export interface Journal {
   append(lines: readonly string[]): Promise<void>;
   /** Seals the active segment if it holds anything, so the writer can take it. */
   seal(): Promise<void>;
+  /** Lines flushed to the active segment so far: the writer seals it early once it holds a full batch. */
+  activeLines(): number;
   /** Sealed segments, oldest first. */
   sealed(): string[];
   /** The complete lines of a sealed segment. */
   read(segment: string): Promise<string[]>;
+  /**
+   * The complete lines of a sealed segment as one text (each line ended by `\n`) and their count:
+   * what the writer posts as it is when the segment fits in one request.
+   */
+  readText(segment: string): Promise<{ text: string; lines: number }>;
   /** Deletes a segment once InfluxDB has confirmed it. */
   remove(segment: string): Promise<void>;
   /** Moves a segment InfluxDB refused as malformed aside, with the reason, for an operator to look at. */
@@ -70,6 +77,7 @@ const name = (n: number, ext: string) => `${String(n).padStart(10, '0')}${ext}`;
 
 interface Pending {
   data: string;
+  lines: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -101,7 +109,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
   }
   let totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
 
-  let active: { path: string; handle: FileHandle; bytes: number } | null = null;
+  let active: { path: string; handle: FileHandle; bytes: number; lines: number } | null = null;
   let pending: Pending[] = [];
   let flushing: Promise<void> | null = null;
   let sealRequested = false;
@@ -145,12 +153,13 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
         if (batch.length > 0) {
           if (!active) {
             const path = join(dir, name(next++, OPEN));
-            active = { path, handle: await open(path, 'a', 0o600), bytes: 0 };
+            active = { path, handle: await open(path, 'a', 0o600), bytes: 0, lines: 0 };
           }
           const buf = Buffer.from(batch.map((p) => p.data).join(''), 'utf8');
           await active.handle.write(buf);
           if (opts.sync !== 'os') await active.handle.datasync();
           active.bytes += buf.length;
+          for (const p of batch) active.lines += p.lines;
           totalBytes += buf.length;
         }
         if (sealRequested || (active && active.bytes >= segmentBytes)) {
@@ -175,7 +184,7 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
       if (closed) return Promise.reject(new Error('journal is closed'));
       if (lines.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        pending.push({ data: `${lines.join('\n')}\n`, resolve, reject });
+        pending.push({ data: `${lines.join('\n')}\n`, lines: lines.length, resolve, reject });
         void kick();
       });
     },
@@ -185,6 +194,15 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
       await kick();
     },
     sealed: () => [...sealedSegments],
+    activeLines: () => active?.lines ?? 0,
+    async readText(segment) {
+      const raw = await readFile(segment, 'utf8');
+      // Up to the last newline: after it comes nothing, or a torn line that was never acknowledged.
+      const text = raw.slice(0, raw.lastIndexOf('\n') + 1);
+      let lines = 0;
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+      return { text, lines };
+    },
     async read(segment) {
       const text = await readFile(segment, 'utf8');
       const lines = text.split('\n');

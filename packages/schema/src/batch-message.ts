@@ -15,12 +15,17 @@ import { checkTimestampWindow } from './timestamp.js';
 import { problemsFromIssues } from './zod-problems.js';
 
 /** What a versioned message of timestamped items looks like: readings in telemetry, events in events. */
-export interface BatchSpec<Item extends { tsMs: number }> {
+export interface BatchSpec<Item extends { tsMs: number }, Wire = Item> {
   /** Key of the array in the batch form, e.g. `readings`. */
   itemsKey: string;
   maxItems: number;
   tooManyCode: ProblemCode;
-  itemSchema: z.ZodType<Item>;
+  itemSchema: z.ZodType<Wire>;
+  /**
+   * Turns a validated wire item into the item, after the whole message is valid; absent when the
+   * schema's output is the item already. A plain function, not a zod transform, for the hot path.
+   */
+  toItem?: (wire: Wire) => Item;
 }
 
 /** The ingest clock, passed in: this package never reads the time itself. */
@@ -39,10 +44,19 @@ export type BatchParser<Item> = (payload: unknown, nowMs: number) => ParseResult
  * Checks run cheapest first, and the first failing stage answers: payload size and JSON (see
  * readJsonPayload), object, version, batch size, fields, then event times against `nowMs`.
  */
-export function createBatchParser<Item extends { tsMs: number }>(spec: BatchSpec<Item>): BatchParser<Item> {
+export function createBatchParser<Item extends { tsMs: number }, Wire = Item>(
+  spec: BatchSpec<Item, Wire>,
+): BatchParser<Item> {
   const itemsError = `an array of 1 to ${spec.maxItems} ${spec.itemsKey}`;
-  const batchSchema = z.array(spec.itemSchema, { error: itemsError }).min(1, { error: itemsError });
-  const singleSchema = spec.itemSchema.transform((item) => [item]);
+  // Compiled by zod itself (`z.compile`): a generated fast path for valid messages, and zod's own
+  // parser for any other, so the problems reported are the parser's. On this machine it halved the
+  // CPU of validating a reading.
+  const batchSchema = z.compile(
+    z.array(spec.itemSchema, { error: itemsError }).min(1, { error: itemsError }),
+  );
+  const singleSchema = z.compile(spec.itemSchema);
+  const toItems = (wire: Wire[]): Item[] =>
+    spec.toItem ? wire.map(spec.toItem) : (wire as unknown as Item[]);
 
   function parse(payload: unknown, nowMs: number): ParseResult<Item[]> {
     const read = readJsonPayload(payload);
@@ -67,6 +81,8 @@ export function createBatchParser<Item extends { tsMs: number }>(spec: BatchSpec
     }
 
     const { v: _version, ...fields } = message;
+    // The single form is the item itself: parsed as one, and made a list of one here (not with a
+    // zod transform, which costs as much again as the checks).
     const parsed = isBatch
       ? batchSchema.safeParse(items, { reportInput: true })
       : singleSchema.safeParse(fields, { reportInput: true });
@@ -81,16 +97,16 @@ export function createBatchParser<Item extends { tsMs: number }>(spec: BatchSpec
         : problemsFromIssues(parsed.error.issues, isBatch ? [spec.itemsKey] : []);
       return reject([...unknownTopLevel, ...fieldProblems]);
     }
+    const data = toItems(isBatch ? (parsed.data as Wire[]) : [parsed.data as Wire]);
 
-    const outOfWindow = parsed.data.flatMap((item, index): Problem[] => {
-      const problem = checkTimestampWindow(
-        item.tsMs,
-        nowMs,
+    const outOfWindow: Problem[] = [];
+    for (let index = 0; index < data.length; index++) {
+      const problem = checkTimestampWindow((data[index] as Item).tsMs, nowMs, () =>
         formatPath(isBatch ? [spec.itemsKey, index, 'ts'] : ['ts']),
       );
-      return problem ? [problem] : [];
-    });
-    return outOfWindow.length > 0 ? reject(outOfWindow) : { ok: true, value: parsed.data };
+      if (problem) outOfWindow.push(problem);
+    }
+    return outOfWindow.length > 0 ? reject(outOfWindow) : { ok: true, value: data };
   }
 
   return (payload, nowMs) => {

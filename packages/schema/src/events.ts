@@ -9,7 +9,7 @@ export interface EventsMessage {
   events: DeviceEvent[];
 }
 
-const parseDeviceEvents = createBatchParser({
+const parseDeviceEvents = createBatchParser<DeviceEvent>({
   itemsKey: 'events',
   maxItems: MAX_BATCH_EVENTS,
   tooManyCode: 'too_many_events',

@@ -68,13 +68,17 @@ function utf8ByteLength(text: string): number {
   return bytes;
 }
 
-/** Walks the value without recursion, so neither depth nor a cycle (in a caller's object) can blow the stack. */
+/**
+ * Walks the value without recursion, so neither depth nor a cycle (in a caller's object) can blow the stack.
+ * Only objects and arrays go on the stack, each with its path: the keys of an object are checked where it
+ * is, and primitives need nothing more (a path per value cost more than parsing the JSON).
+ */
 function checkShape(root: unknown): Problem | null {
-  const pending: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  const pending: { value: object; path: PropertyKey[] }[] = [];
+  if (typeof root === 'object' && root !== null) pending.push({ value: root, path: [] });
   while (pending.length > 0) {
     // Depth first, so that a cycle is caught after MAX_JSON_DEPTH steps, however wide the object.
     const { value, path } = pending.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
     if (path.length >= MAX_JSON_DEPTH) {
       return createProblem(
         'too_deeply_nested',
@@ -83,15 +87,21 @@ function checkShape(root: unknown): Problem | null {
         'deeper nesting',
       );
     }
-    const entries: [PropertyKey, unknown][] = Array.isArray(value)
-      ? value.map((item, index) => [index, item])
-      : Object.entries(value);
-    for (const [key, item] of entries) {
-      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index];
+        if (typeof item === 'object' && item !== null) pending.push({ value: item, path: [...path, index] });
+      }
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (FORBIDDEN_KEYS.has(key)) {
         const keyPath = formatPath([...path, key]);
         return createProblem('forbidden_key', keyPath, 'no prototype keys', JSON.stringify(key));
       }
-      pending.push({ value: item, path: [...path, key] });
+      const item = record[key];
+      if (typeof item === 'object' && item !== null) pending.push({ value: item, path: [...path, key] });
     }
   }
   return null;

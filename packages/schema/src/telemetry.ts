@@ -1,7 +1,7 @@
 import { createBatchParser, type ParseOptions } from './batch-message.js';
 import { MAX_BATCH_READINGS, type WIRE_VERSION } from './limits.js';
 import type { ParseResult } from './problem.js';
-import { type Reading, readingSchema } from './reading.js';
+import { type Reading, readingWireSchema, toReading, type WireReading } from './reading.js';
 
 /** A telemetry message, normalised: the single-reading form arrives here as a batch of one. */
 export interface TelemetryMessage {
@@ -9,11 +9,12 @@ export interface TelemetryMessage {
   readings: Reading[];
 }
 
-const parseReadings = createBatchParser({
+const parseReadings = createBatchParser<Reading, WireReading>({
   itemsKey: 'readings',
   maxItems: MAX_BATCH_READINGS,
   tooManyCode: 'too_many_readings',
-  itemSchema: readingSchema,
+  itemSchema: readingWireSchema,
+  toItem: toReading,
 });
 
 /**

@@ -30,13 +30,20 @@ export function formatDeviceTopic(deviceId: string, kind: DeviceTopicKind): stri
   return `${TOPIC_PREFIX}/devices/${checked(deviceId, isValidDeviceId, 'device id')}/${kind}`;
 }
 
-/** The device and kind a topic names, or null for any other topic. Never throws. */
+const DEVICES_PREFIX = `${TOPIC_PREFIX}/devices/`;
+const CUSTODY_PREFIX = `${TOPIC_PREFIX}/custody/`;
+
+/**
+ * The device and kind a topic names, or null for any other topic. Never throws. Read without
+ * splitting the topic: the broker and the ingest ask for every message. Exactly five levels: a
+ * device id and a kind hold no `/`.
+ */
 export function parseDeviceTopic(topic: unknown): DeviceTopic | null {
-  if (typeof topic !== 'string') return null;
-  const levels = topic.split('/');
-  if (levels.length !== 5) return null;
-  const [root, version, devices, deviceId, kind] = levels;
-  if (`${root}/${version}` !== TOPIC_PREFIX || devices !== 'devices') return null;
+  if (typeof topic !== 'string' || !topic.startsWith(DEVICES_PREFIX)) return null;
+  const slash = topic.indexOf('/', DEVICES_PREFIX.length);
+  if (slash < 0) return null;
+  const deviceId = topic.slice(DEVICES_PREFIX.length, slash);
+  const kind = topic.slice(slash + 1);
   return isValidDeviceId(deviceId) && isOneOf(DEVICE_TOPIC_KINDS, kind) ? { deviceId, kind } : null;
 }
 
@@ -55,13 +62,10 @@ export function custodyTopicForShipment(shipmentId: string): string {
   return `${TOPIC_PREFIX}/custody/${checked(shipmentId, isValidShipmentId, 'shipment id')}`;
 }
 
-/** The shipment a custody topic names, or null for any other topic. Never throws. */
+/** The shipment a custody topic names, or null for any other topic. Never throws. A shipment id holds no `/`. */
 export function parseCustodyTopic(topic: unknown): string | null {
-  if (typeof topic !== 'string') return null;
-  const levels = topic.split('/');
-  if (levels.length !== 4) return null;
-  const [root, version, custody, shipmentId] = levels;
-  if (`${root}/${version}` !== TOPIC_PREFIX || custody !== 'custody') return null;
+  if (typeof topic !== 'string' || !topic.startsWith(CUSTODY_PREFIX)) return null;
+  const shipmentId = topic.slice(CUSTODY_PREFIX.length);
   return isValidShipmentId(shipmentId) ? shipmentId : null;
 }
 

@@ -228,7 +228,9 @@ describe('the broker under connection-level attack', () => {
     // The held ones go when the connect timeout ends them, and the devices come back.
     await until(
       () => all.every((s) => s.closedAfterMs !== undefined),
-      CONNECT_TIMEOUT_MS + 3_000,
+      // Well past the timeout: on a loaded machine (the browser tests run alongside) 480 sockets
+      // close late; what matters is that the timeout ends them, not the moment.
+      CONNECT_TIMEOUT_MS + 20_000,
       'the half-sent CONNECTs closed by the connect timeout',
     );
     await legitimateDevicePublishes();

@@ -39,3 +39,29 @@ export function every(intervalMs: number, step: () => unknown): Loop {
     },
   };
 }
+
+/**
+ * Waits until `written()` reaches `target`, looking every `pollMs`; gives up when it has not moved
+ * for `stallMs`, or after `maxMs` in all.
+ */
+export async function untilDrained(
+  target: number,
+  written: () => number,
+  limits: { stallMs: number; maxMs: number; pollMs: number },
+): Promise<{ done: boolean; seconds: number }> {
+  const started = performance.now();
+  let lastWritten = written();
+  let lastProgress = started;
+  while (written() < target) {
+    const now = performance.now();
+    if (written() > lastWritten) {
+      lastWritten = written();
+      lastProgress = now;
+    }
+    if (now - lastProgress > limits.stallMs || now - started > limits.maxMs) {
+      return { done: false, seconds: (now - started) / 1000 };
+    }
+    await sleep(limits.pollMs);
+  }
+  return { done: true, seconds: (performance.now() - started) / 1000 };
+}

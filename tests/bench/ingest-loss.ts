@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerUnderTest } from './broker-under-test.js';
 import { startTelemetryLoad, type TelemetryLoad } from './ingest-load.js';
-import { every } from './ingest-loop.js';
+import { every, untilDrained } from './ingest-loop.js';
 import { telemetryQueries } from './ingest-pipeline.js';
 import {
   type ConsumerUnderTest,
@@ -123,7 +123,11 @@ export async function measureLoss(
     l.allow(0);
     const target = (await l.snapshot()).ackedReadings;
     opts.say(`${tag} publishing stopped; waiting until InfluxDB holds the acknowledged readings`);
-    const drain = await untilDrained(target, () => written);
+    const drain = await untilDrained(target, () => written, {
+      stallMs: DRAIN_STALL_MS,
+      maxMs: DRAIN_MAX_MS,
+      pollMs: 100,
+    });
     const result = await l.stop();
     const stored = await queries.countPoints();
     const { acked, published } = {
@@ -179,25 +183,4 @@ export async function measureLoss(
     await broker?.stop();
     await influx.stop();
   }
-}
-
-async function untilDrained(
-  target: number,
-  written: () => number,
-): Promise<{ done: boolean; seconds: number }> {
-  const started = performance.now();
-  let lastWritten = written();
-  let lastProgress = started;
-  while (written() < target) {
-    const now = performance.now();
-    if (written() > lastWritten) {
-      lastWritten = written();
-      lastProgress = now;
-    }
-    if (now - lastProgress > DRAIN_STALL_MS || now - started > DRAIN_MAX_MS) {
-      return { done: false, seconds: (now - started) / 1000 };
-    }
-    await sleep(100);
-  }
-  return { done: true, seconds: (performance.now() - started) / 1000 };
 }

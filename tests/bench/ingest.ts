@@ -27,7 +27,7 @@ import type { BrokerUnderTest } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
 import { startTelemetryLoad, type TelemetryLoad, type TelemetryResult } from './ingest-load.js';
 import { type TelemetryCounts, wallMs } from './ingest-load-protocol.js';
-import { every } from './ingest-loop.js';
+import { every, untilDrained } from './ingest-loop.js';
 import {
   LOSS_LABELS,
   LOSS_SCENARIOS,
@@ -400,7 +400,11 @@ async function measureRun(
       l.allow(0);
       // Nothing is published after this answer: it is the target.
       const { publishedReadings } = await l.snapshot();
-      const drained = await untilDrained(publishedReadings, () => written);
+      const drained = await untilDrained(publishedReadings, () => written, {
+        stallMs: DRAIN_STALL_MS,
+        maxMs: DRAIN_MAX_MS,
+        pollMs: METRICS_INTERVAL_MS,
+      });
       if (!drained.done)
         say(`${tag} ${what}: the pipeline had not emptied after ${drained.seconds.toFixed(0)} s`);
       return drained;
@@ -524,28 +528,6 @@ function phase(from: Mark, to: Mark, result: TelemetryResult, id: number): Phase
     },
     cpu: cpuShare(from, to),
   };
-}
-
-/** Waits until `written` reaches `published`, giving up when it stops moving or after DRAIN_MAX_MS. */
-async function untilDrained(
-  published: number,
-  written: () => number,
-): Promise<{ done: boolean; seconds: number }> {
-  const started = performance.now();
-  let lastWritten = written();
-  let lastProgress = started;
-  while (written() < published) {
-    const now = performance.now();
-    if (written() > lastWritten) {
-      lastWritten = written();
-      lastProgress = now;
-    }
-    if (now - lastProgress > DRAIN_STALL_MS || now - started > DRAIN_MAX_MS) {
-      return { done: false, seconds: (now - started) / 1000 };
-    }
-    await sleep(METRICS_INTERVAL_MS);
-  }
-  return { done: true, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Devices `ingest-bench-001`... and the ingest account, in a metadata store copied into each run. */

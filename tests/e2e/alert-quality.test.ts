@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   alertKey,
@@ -24,6 +22,7 @@ import {
   startPipeline,
 } from '../support/pipeline.js';
 import { repoRoot } from '../support/service-process.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const MIN = 60_000;
 const DAY_MINUTES = 24 * 60;
@@ -115,20 +114,12 @@ describe('alerts an operator can trust', () => {
   let operator: MqttClient;
   const sims = new Map<string, SimDevice>();
   const told: Array<{ event: string; alert: Alert }> = [];
-  const hooks: Array<{ event: string; alert: Alert }> = [];
-  let hookServer: Server;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const hooks = () => receiver.calls.map((c) => JSON.parse(c.body) as { event: string; alert: Alert });
 
   beforeAll(async () => {
-    hookServer = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hooks.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-    const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
+    const hookUrl = receiver.url;
     pipeline = await startPipeline({
       influx,
       devices,
@@ -164,7 +155,7 @@ describe('alerts an operator can trust', () => {
     for (const s of sims.values()) await s.close().catch(() => {});
     operator?.end(true);
     await pipeline?.stop();
-    hookServer?.close();
+    receiver?.close();
   });
 
   it('tells each alert that stands once, with few updates, and settles exactly on the complete history', async () => {
@@ -185,7 +176,7 @@ describe('alerts an operator can trust', () => {
     let seen = -1;
     await until(
       async () => {
-        const quiet = told.length === seen && hooks.length === told.length;
+        const quiet = told.length === seen && receiver.calls.length === told.length;
         seen = told.length;
         if (!quiet) await new Promise((r) => setTimeout(r, 1_500));
         return quiet;
@@ -239,14 +230,14 @@ describe('alerts an operator can trust', () => {
         if (t.event === 'alert.updated') perAlert.set(t.alert.id, (perAlert.get(t.alert.id) ?? 0) + 1);
       console.log(
         `alert quality: ${standing} alerts stand; ${created} alert.created and ${updated} alert.updated on MQTT, ` +
-          `${count(hooks, 'alert.created')} and ${count(hooks, 'alert.updated')} webhook calls; ` +
+          `${count(hooks(), 'alert.created')} and ${count(hooks(), 'alert.updated')} webhook calls; ` +
           `most updates of one alert: ${Math.max(0, ...perAlert.values())}`,
       );
       expect(created).toBeLessThanOrEqual(Math.floor(1.1 * standing));
       expect(updated).toBeLessThanOrEqual(2 * standing);
       expect(Math.max(0, ...perAlert.values())).toBeLessThanOrEqual(3);
-      expect(count(hooks, 'alert.created')).toBe(created);
-      expect(count(hooks, 'alert.updated')).toBe(updated);
+      expect(count(hooks(), 'alert.created')).toBe(created);
+      expect(count(hooks(), 'alert.updated')).toBe(updated);
     } finally {
       await store.close();
     }

@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Alert, createSqliteStore } from '@coldchain/store';
 import type { MqttClient } from 'mqtt';
@@ -8,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
 import { connect, until } from '../support/mqtt.js';
 import { connectDevice, type Pipeline, type SimDevice, seeded, startPipeline } from '../support/pipeline.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -74,31 +73,13 @@ describe('the breach engine in the pipeline', () => {
   };
 
   const webhookSecret = 'test-webhook-secret-0123456789';
-  const hooks: Array<{ body: string; signature: string }> = [];
-  let failingHookCalls = 0;
-  const servers: Server[] = [];
-  const listen = (handler: Parameters<typeof createServer>[1]) =>
-    new Promise<string>((resolve) => {
-      const server = createServer(handler);
-      servers.push(server);
-      server.listen(0, '127.0.0.1', () =>
-        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`),
-      );
-    });
+  let goodHook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let failingHook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const hooks = () => goodHook.calls;
 
   beforeAll(async () => {
-    const goodHook = await listen((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hooks.push({ body, signature: String(req.headers['x-coldchain-signature']) });
-        res.writeHead(204).end();
-      });
-    });
-    const failingHook = await listen((_req, res) => {
-      failingHookCalls++;
-      res.writeHead(503).end();
-    });
+    goodHook = await startWebhookReceiver();
+    failingHook = await startWebhookReceiver(503);
     const profiles: Record<string, string> = {
       'cherry-truck': 'sweet-cherries',
       'seafood-truck': 'chilled-seafood',
@@ -115,7 +96,7 @@ describe('the breach engine in the pipeline', () => {
       // The timer is tested on its own below; here it would find the hours before each test's data silent.
       ingestEnv: {
         BREACH_TICK_MS: '600000',
-        ALERT_WEBHOOK_URLS: `${goodHook},${failingHook}`,
+        ALERT_WEBHOOK_URLS: `${goodHook.url},${failingHook.url}`,
         ALERT_WEBHOOK_SECRET: webhookSecret,
         ALERT_WEBHOOK_MAX_ATTEMPTS: '3',
         ALERT_WEBHOOK_INITIAL_DELAY_MS: '50',
@@ -155,7 +136,8 @@ describe('the breach engine in the pipeline', () => {
     for (const s of sims.values()) await s.close().catch(() => {});
     operator?.end(true);
     await pipeline?.stop();
-    for (const server of servers) server.close();
+    goodHook?.close();
+    failingHook?.close();
   });
 
   it('raises nothing for a cherry truck whose doors open for 90 s at each drop', async () => {
@@ -286,8 +268,8 @@ describe('the breach engine in the pipeline', () => {
 
   it('posts signed alerts to webhooks, and marks a delivery dead after its last retry', async () => {
     const critical = latest('frozen-room').find((a) => a.rule === 'critical') as Alert;
-    await until(() => hooks.some((h) => JSON.parse(h.body).alert.id === critical.id), 5_000, 'the webhook');
-    const hook = hooks.find((h) => JSON.parse(h.body).alert.id === critical.id) as {
+    await until(() => hooks().some((h) => JSON.parse(h.body).alert.id === critical.id), 5_000, 'the webhook');
+    const hook = hooks().find((h) => JSON.parse(h.body).alert.id === critical.id) as {
       body: string;
       signature: string;
     };
@@ -310,7 +292,7 @@ describe('the breach engine in the pipeline', () => {
         (d) => d.alertId === critical.id,
       );
       expect(dead).toMatchObject({ attempts: 3, lastError: 'HTTP 503' });
-      expect(failingHookCalls).toBeGreaterThanOrEqual(3);
+      expect(failingHook.calls.length).toBeGreaterThanOrEqual(3);
     } finally {
       await store.close();
     }

@@ -19,6 +19,9 @@ const opened = (startMs: number, endMs: number | null): ExcursionChange => ({
   } satisfies Excursion,
 });
 
+/** Readings at these event times (the tracker looks only at `tsMs`). */
+const at = (...tsMs: number[]) => tsMs.map((ms) => ({ tsMs: ms }));
+
 describe('the backfill tracker', () => {
   const t0 = Date.UTC(2026, 11, 1, 8, 0, 0);
   const setup = () => {
@@ -31,19 +34,19 @@ describe('the backfill tracker', () => {
     const { clock, tracker } = setup();
     for (let m = 0; m < 30; m++) {
       clock.ms = t0 + m * MIN + 2_000;
-      tracker.observe('truck', [t0 + m * MIN]);
+      tracker.observe('truck', at(t0 + m * MIN));
       expect(tracker.holds('truck', opened(t0 + 10 * MIN, null), undefined)).toBe(false);
     }
     // A redelivery of the newest reading is no filling in either.
-    tracker.observe('truck', [t0 + 29 * MIN]);
+    tracker.observe('truck', at(t0 + 29 * MIN));
     expect(tracker.filling()).toBe(0);
   });
 
   it('holds what reaches back to a late reading until the device has been quiet for the settle time', () => {
     const { clock, tracker } = setup();
     clock.ms = t0 + 40 * MIN;
-    tracker.observe('truck', [t0 + 39 * MIN]);
-    tracker.observe('truck', [t0 + 20 * MIN, t0 + 21 * MIN]);
+    tracker.observe('truck', at(t0 + 39 * MIN));
+    tracker.observe('truck', at(t0 + 20 * MIN, t0 + 21 * MIN));
     expect(tracker.holds('truck', opened(t0 + 10 * MIN, t0 + 25 * MIN), undefined)).toBe(true);
     expect(tracker.holds('truck', opened(t0 + 30 * MIN, null), undefined)).toBe(true);
     // Ended before the stretch: nothing in it can change it.
@@ -62,12 +65,12 @@ describe('the backfill tracker', () => {
   it('treats readings far behind the wall clock as a backlog being replayed, even in order', () => {
     const { clock, tracker } = setup();
     clock.ms = t0 + 3 * 60 * MIN;
-    tracker.observe('cabinet', [t0, t0 + MIN, t0 + 2 * MIN]);
+    tracker.observe('cabinet', at(t0, t0 + MIN, t0 + 2 * MIN));
     expect(tracker.filling()).toBe(1);
     expect(tracker.holds('cabinet', opened(t0 + MIN, null), undefined)).toBe(true);
     // A later chunk keeps it filling; the stretch starts at the oldest reading replayed.
     clock.ms += 3_000;
-    tracker.observe('cabinet', [t0 + 3 * MIN, t0 + 4 * MIN]);
+    tracker.observe('cabinet', at(t0 + 3 * MIN, t0 + 4 * MIN));
     clock.ms += 3_000;
     expect(tracker.holds('cabinet', opened(t0, t0 + 2 * MIN), undefined)).toBe(true);
   });

@@ -13,8 +13,8 @@ import type { Excursion, ExcursionChange } from '@coldchain/coldchain';
  * order and in real time (the live case) marks nothing, and its alerts go out at once.
  */
 export interface BackfillTracker {
-  /** Records a message's event times as it arrives, in arrival order. */
-  observe(deviceId: string, tsMs: readonly number[]): void;
+  /** Records a message's readings (their event times) as it arrives, in arrival order. */
+  observe(deviceId: string, readings: ReadonlyArray<{ tsMs: number }>): void;
   /** Whether the change touches a stretch of the device that is still being filled in. */
   holds(deviceId: string, change: ExcursionChange, previous: Excursion | undefined): boolean;
   /** Remembers that a leg of the device has changes held back. */
@@ -47,13 +47,13 @@ export function createBackfillTracker(opts: {
   };
 
   return {
-    observe(deviceId, tsMs) {
-      if (tsMs.length === 0) return;
+    observe(deviceId, readings) {
+      if (readings.length === 0) return;
       const before = newest.get(deviceId) ?? Number.NEGATIVE_INFINITY;
       let minMs = Number.POSITIVE_INFINITY;
       let maxMs = Number.NEGATIVE_INFINITY;
       let minPastMs = Number.POSITIVE_INFINITY;
-      for (const ts of tsMs) {
+      for (const { tsMs: ts } of readings) {
         if (ts < minMs) minMs = ts;
         if (ts > maxMs) maxMs = ts;
         // Strictly older: a redelivery of the newest reading changes nothing.

@@ -92,8 +92,8 @@ interface LegEntry {
   state: EngineState;
   touchedMs: number;
   current: Excursion[];
-  /** The excursions as last written to the store, by excursion key. */
-  told: Record<string, Excursion>;
+  /** The excursions as last written to the store, by excursion key: what the next changes are relative to. */
+  written: Record<string, Excursion>;
   /** Each alert as last sent to the sinks, by alert key: whether an update is worth telling. */
   lastTold: Map<string, Alert>;
 }
@@ -190,8 +190,8 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   async function publish(entry: LegEntry) {
     const { leg } = entry;
     const due: ExcursionChange[] = [];
-    for (const change of diffExcursions(entry.told, entry.current)) {
-      if (backfill.holds(leg.deviceId, change, entry.told[change.excursion.key])) {
+    for (const change of diffExcursions(entry.written, entry.current)) {
+      if (backfill.holds(leg.deviceId, change, entry.written[change.excursion.key])) {
         backfill.heldFor(leg.deviceId, leg.id);
       } else due.push(change);
     }
@@ -209,17 +209,15 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         // Fuller data replaced it: a gap that a backlog filled, or an excursion that a late reading
         // shows began sooner (it is raised again under its new key). Say so and resolve it.
         const existing = await store.getAlertByKey(key);
-        applyExcursionChanges(entry.told, [change]);
+        applyExcursionChanges(entry.written, [change]);
         entry.lastTold.delete(key);
         if (!existing || existing.status === 'resolved') continue;
-        const detail =
+        await withdraw(
+          existing,
           excursion.rule === 'gap'
             ? 'recovered: a backlog filled the data gap'
-            : 'superseded: late readings moved its start';
-        const { alert } = await store.upsertAlert({ ...toAlertInput(leg, excursion, key), detail });
-        const resolved = await resolveUnlessResolved(alert.id, detail);
-        if (!resolved) continue;
-        for (const sink of deps.sinks) sink(resolved, 'updated');
+            : 'superseded: late readings moved its start',
+        );
         continue;
       }
       if (excursion.rule === 'early_warning' && excursion.endMs !== null) {
@@ -227,7 +225,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         continue;
       }
       const { alert, change: stored } = await store.upsertAlert(toAlertInput(leg, excursion, key));
-      applyExcursionChanges(entry.told, [change]);
+      applyExcursionChanges(entry.written, [change]);
       if (stored === 'unchanged') continue;
       if (stored === 'updated' && !worthTelling(entry.lastTold.get(key), alert)) continue;
       entry.lastTold.set(key, alert);
@@ -235,9 +233,13 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         { alertId: alert.id, key, shipmentId: leg.shipmentId, deviceId: leg.deviceId, change: stored },
         `alert ${stored}`,
       );
-      for (const sink of deps.sinks) sink(alert, stored);
+      tell(alert, stored);
     }
   }
+
+  const tell = (alert: Alert, change: 'created' | 'updated') => {
+    for (const sink of deps.sinks) sink(alert, change);
+  };
 
   /**
    * An early warning resolves itself when it ends (the air came back, or the product left the range
@@ -247,7 +249,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
   async function endEarlyWarning(entry: LegEntry, change: ExcursionChange, key: string) {
     const { leg } = entry;
     const existing = await store.getAlertByKey(key);
-    applyExcursionChanges(entry.told, [change]);
+    applyExcursionChanges(entry.written, [change]);
     if (existing?.status === 'resolved' && existing.endMs === change.excursion.endMs) return;
     const { alert, change: stored } = await store.upsertAlert(toAlertInput(leg, change.excursion, key));
     const resolved = await resolveUnlessResolved(
@@ -262,7 +264,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
       'early warning ended',
     );
     // One that ended before anything was told (found in a backlog) is told once, as it stands.
-    for (const sink of deps.sinks) sink(told, stored === 'created' ? 'created' : 'updated');
+    tell(told, stored === 'created' ? 'created' : 'updated');
   }
 
   /**
@@ -328,7 +330,7 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
         state = createEngineState();
         readings = [...stored, ...batch];
       }
-      const current = entry ?? { leg, state, touchedMs: 0, current: [], told: {}, lastTold: new Map() };
+      const current = entry ?? { leg, state, touchedMs: 0, current: [], written: {}, lastTold: new Map() };
       current.state = state;
       current.touchedMs = now();
       entries.set(leg.id, current);
@@ -423,6 +425,10 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     return found;
   }
 
+  /**
+   * Resolves an alert as the rules, saying why in its detail: fuller data replaced its excursion, or
+   * a custody change put it outside its leg. Told once, as resolved.
+   */
   async function withdraw(alert: Alert, detail: string) {
     const { key, rule, severity, shipmentId, deviceId, holder, startMs, endMs, limit, peakValue, peakTsMs } =
       alert;
@@ -442,17 +448,14 @@ export function createBreachMonitor(deps: BreachMonitorDeps): BreachMonitor {
     });
     const resolved = await resolveUnlessResolved(alert.id, detail);
     if (!resolved) return;
-    log.info({ alertId: alert.id, key, shipmentId, deviceId }, 'alert withdrawn');
-    for (const sink of deps.sinks) sink(resolved, 'updated');
+    log.info({ alertId: alert.id, key, shipmentId, deviceId, detail }, 'alert withdrawn');
+    tell(resolved, 'updated');
   }
 
   return {
     accept({ deviceId, readings }) {
       if (readings.length === 0) return;
-      backfill.observe(
-        deviceId,
-        readings.map((r) => r.tsMs),
-      );
+      backfill.observe(deviceId, readings);
       const legs = legsOf(deviceId);
       if (Array.isArray(legs)) dispatch(legs, readings);
       else void legs.then((l) => dispatch(l, readings));

@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { Registry } from 'prom-client';
 import type { ApiContext, ApiDeps } from './api-deps.js';
 import { bearerAuth } from './auth/bearer-auth.js';
-import { ApiError, asApiError } from './http/api-error.js';
+import { ApiError, asApiError, errorResponse } from './http/api-error.js';
 import type { AppEnv } from './http/app-env.js';
 import { docsPage } from './http/docs-page.js';
 import { requestMetrics } from './http/request-metrics.js';
@@ -50,27 +50,21 @@ export function createApi(deps: ApiDeps) {
     const known = asApiError(err);
     if (known) {
       if (known.status >= 500) log.error({ err, code: known.code }, known.message);
-      return c.json(
-        { error: { code: known.code, message: known.message, details: known.details } },
-        known.status as 400,
-      );
+      return errorResponse(c, known);
     }
     // A malformed JSON body reaches here from Hono's body parser.
     if (err instanceof SyntaxError || (err as { status?: number }).status === 400) {
-      const e = new ApiError('validation_failed', `body: ${err.message}`, {
-        issues: [{ path: 'body', message: err.message }],
-      });
-      return c.json({ error: { code: e.code, message: e.message, details: e.details } }, 400);
+      return errorResponse(
+        c,
+        new ApiError('validation_failed', `body: ${err.message}`, {
+          issues: [{ path: 'body', message: err.message }],
+        }),
+      );
     }
     log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
-    return c.json({ error: { code: 'internal', message: 'internal error', details: {} } }, 500);
+    return errorResponse(c, new ApiError('internal', 'internal error'));
   });
-  app.notFound((c) =>
-    c.json(
-      { error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } },
-      404,
-    ),
-  );
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
 
   // Unauthenticated: what probes, scrapers and people reading the reference need.
   const influxUp = createInfluxProbe({ url: deps.influx.url, now });

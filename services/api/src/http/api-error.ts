@@ -1,11 +1,13 @@
 import { HistoryQueryError } from '@coldchain/influx';
 import { API_ERROR_STATUS, type ApiErrorCode } from '@coldchain/schema';
 import { StoreError } from '@coldchain/store';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
  * The one error the API answers with: a stable code (its HTTP status follows from it), a message
  * for people, and details for programs (`issues` with a path per bad field). Routes throw it; one
- * handler renders it (`renderError`).
+ * handler renders it (`errorResponse`).
  */
 export class ApiError extends Error {
   readonly status: number;
@@ -20,6 +22,13 @@ export class ApiError extends Error {
     this.status = API_ERROR_STATUS[code];
   }
 }
+
+/** The response every refusal of the API is: `{ error: { code, message, details } }` with its status. */
+export const errorResponse = (c: Context, e: ApiError) =>
+  c.json(
+    { error: { code: e.code, message: e.message, details: e.details } },
+    e.status as ContentfulStatusCode,
+  );
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 

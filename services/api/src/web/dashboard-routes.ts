@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env, Hono } from 'hono';
+import { ApiError, errorResponse } from '../http/api-error.js';
 
 /**
  * Where `web/build.mjs` writes the client bundle. The same folder whether this module runs from
@@ -82,15 +83,9 @@ export function dashboardRoutes<E extends Env>(app: Hono<E>, opts: { buildDir?: 
     // Read on each request (a few hundred kB, no-cache): a rebuild under `pnpm dev` shows at once.
     const body = await readFile(join(buildDir, name)).catch(() => null);
     if (!body)
-      return c.json(
-        {
-          error: {
-            code: 'unavailable',
-            message: 'the dashboard is not built: run `pnpm build` (or `pnpm dev`)',
-            details: {},
-          },
-        },
-        503,
+      return errorResponse(
+        c,
+        new ApiError('unavailable', 'the dashboard is not built: run `pnpm build` (or `pnpm dev`)'),
       );
     return c.body(new Uint8Array(body), 200, {
       'content-type': type,

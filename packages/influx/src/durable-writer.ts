@@ -39,9 +39,9 @@ export interface DurableWriterOptions extends WriterEvents {
   flushIntervalMs?: number;
   /**
    * Segments written at once (default 4, the HTTP agent's sockets). One write at a time leaves
-   * InfluxDB waiting on each request's round trip and WAL sync: on this 2-core machine 5,000-line
-   * writes reached about 115,000 points/s one at a time, 137,000 two at a time and 215,000 four at
-   * a time. Points are idempotent, so the order in which segments land does not matter.
+   * InfluxDB waiting on each request's round trip and WAL sync (see `bench:ingest`). Points are
+   * idempotent (the ledger refuses a conflicting rewrite), so the order in which segments land does
+   * not matter.
    */
   concurrency?: number;
   retry?: RetryPolicy;

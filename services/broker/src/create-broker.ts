@@ -23,6 +23,7 @@ import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { createLoginBackoff } from './login-backoff.js';
 import { guardConnection } from './packet-size-guard.js';
+import { batchWritesPerTurn } from './write-batching.js';
 import { guardPersistence } from './persistence-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { RefusalLogOptions } from './refusal-log.js';
@@ -339,7 +340,7 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
         sockets.delete(conn);
       });
       const guarded = guardConnection(
-        conn,
+        batchWritesPerTurn(conn),
         { maxPacketBytes: opts.maxPacketBytes, maxConnectBytes: limits.maxConnectBytes },
         (err) =>
           ctx.refuse(

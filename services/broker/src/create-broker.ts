@@ -23,7 +23,6 @@ import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
 import { createLoginBackoff } from './login-backoff.js';
 import { guardConnection } from './packet-size-guard.js';
-import { batchWritesPerTurn } from './write-batching.js';
 import { guardPersistence } from './persistence-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { RefusalLogOptions } from './refusal-log.js';
@@ -31,6 +30,7 @@ import { watchDeviceChanges } from './revocation-watch.js';
 import type { Spool } from './spool.js';
 import { createSpoolReplay } from './spool-replay.js';
 import { createUnroutedMessages } from './unrouted-messages.js';
+import { batchWritesPerTurn } from './write-batching.js';
 
 export type { RefusalReason } from './hooks/broker-context.js';
 

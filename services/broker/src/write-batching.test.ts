@@ -38,7 +38,8 @@ async function exchange(serve: (conn: Socket) => void): Promise<{ bytes: Buffer;
   return { bytes: Buffer.concat(chunks), writes };
 }
 
-const encoded = (...packets: mqttPacket.Packet[]) => Buffer.concat(packets.map((p) => mqttPacket.generate(p)));
+const encoded = (...packets: mqttPacket.Packet[]) =>
+  Buffer.concat(packets.map((p) => mqttPacket.generate(p)));
 
 describe('write batching per event-loop turn', () => {
   it('sends the packets of one turn in one write, in order', async () => {

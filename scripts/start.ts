@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBrokerEnv } from '@coldchain/broker';
 import { openMetadataStore } from '@coldchain/store';
+import { SERVICE_NODE_ARGS } from './service-node-args.js';
 import { provideStackInflux } from './stack-influx.js';
 
 // The data folder's files (secrets, databases, InfluxDB's) are private to the user, as the services require.
@@ -63,12 +64,16 @@ function startService(
   env: NodeJS.ProcessEnv,
   ready: (line: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [join(repoRoot, 'services', name, 'dist', 'main.js')], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_ARGS, join(repoRoot, 'services', name, 'dist', 'main.js')],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   services.push({ name, child, exited });
   child.once('exit', (code, signal) => {

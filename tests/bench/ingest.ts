@@ -13,6 +13,7 @@
 //
 //   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
 //                     [--batch 100] [--window 10] [--backlog-s 3] [--poll-ms 100] [--workers 1]
+//                     [--service-node-args FLAGS]
 //                     [--modes batched,single] [--stacks coldchain,mosquitto,telegraf]
 //                     [--loss steady,kill,outage,defaults] [--store sqlite,postgres] [--no-relaxed]
 //                     [--quick] [--profile DIR] [--no-build]
@@ -21,8 +22,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { SERVICE_NODE_ARGS } from '../../scripts/service-node-args.js';
 import { type Credentials, provision } from '../support/broker.js';
 import { startPostgres } from '../support/postgres.js';
+import { replaceServiceNodeArgs } from '../support/service-process.js';
 import type { BrokerUnderTest } from './broker-under-test.js';
 import { cleanUp, cleanUpOnExit, onCleanup } from './cleanup.js';
 import { startTelemetryLoad, type TelemetryLoad, type TelemetryResult } from './ingest-load.js';
@@ -123,6 +126,7 @@ await main();
 async function main() {
   cleanUpOnExit(deadlineMs());
   finishCleanupOnRepeatedSignals();
+  replaceServiceNodeArgs(args.serviceNodeArgs);
   if (args.build) buildServices(say);
   const usesMosquitto = args.stacks.some((s) => s !== 'coldchain');
   if (usesMosquitto) ensureMosquitto();
@@ -586,6 +590,8 @@ function printReport(machine: string, results: RunResult[], losses: LossResult[]
       'persistence false, max_inflight_messages 0, max_queued_messages 0 (unlimited; the default 1,000 drops a ' +
       'backlog silently). Ingest: defaults (batch 5,000 lines, ' +
       `flush every ${args.flushMs ?? '200 (default)'} ms), INGEST_JOURNAL_SYNC=always unless marked RELAXED. ` +
+      `Our broker and ingest run with node ${args.serviceNodeArgs.join(' ') || "'s defaults"}` +
+      `${args.serviceNodeArgs === SERVICE_NODE_ARGS ? ' (as production: scripts/service-node-args.ts)' : ' (NOT as production)'}. ` +
       `Telegraf: persistent session (client id ${TELEGRAF_CLIENT_ID}: a message is acknowledged once written), ` +
       `max_undelivered_messages ${n(tunedMaxUndeliveredMessages(args.batch))} batched / ` +
       `${n(tunedMaxUndeliveredMessages(1))} single, metric_buffer_limit ≥ that × readings per ` +
@@ -946,6 +952,7 @@ function readArgs() {
       'backlog-s': { type: 'string', default: '3' },
       'poll-ms': { type: 'string', default: '100' },
       'flush-ms': { type: 'string' },
+      'service-node-args': { type: 'string' },
       workers: { type: 'string', default: '1' },
       modes: { type: 'string', default: 'batched,single' },
       store: { type: 'string', default: 'sqlite' },
@@ -970,6 +977,8 @@ function readArgs() {
   --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (3)
   --poll-ms MS         InfluxDB poll interval for the latency (100)
   --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
+  --service-node-args "FLAGS"  node flags of our broker and ingest instead of production's
+                       (${SERVICE_NODE_ARGS.join(' ')}; scripts/service-node-args.ts); "" for node's defaults
   --workers N          load worker processes (1)
   --modes LIST         batched,single (both; "none": only the loss rows)
   --store LIST         sqlite and/or postgres (sqlite): the metadata store of our broker and the ingest;
@@ -1028,6 +1037,10 @@ function readArgs() {
     backlogS,
     pollMs: int('poll-ms', values['poll-ms'], 10),
     flushMs: values['flush-ms'] === undefined ? undefined : String(int('flush-ms', values['flush-ms'], 10)),
+    serviceNodeArgs:
+      values['service-node-args'] === undefined
+        ? SERVICE_NODE_ARGS
+        : values['service-node-args'].split(' ').filter(Boolean),
     workers: int('workers', values.workers, 1),
     modes: modes as Mode[],
     stores: stores as StoreName[],

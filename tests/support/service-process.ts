@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_ARGS } from '../../scripts/service-node-args.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,10 +44,18 @@ export function onLogLines(stream: Readable | null, onLine: (line: LogLine) => v
   });
 }
 
+let serviceNodeArgs: readonly string[] = SERVICE_NODE_ARGS;
+
+/** Starts the services of this process from now on with these flags instead of production's (a benchmark's comparison). */
+export function replaceServiceNodeArgs(args: readonly string[]): void {
+  serviceNodeArgs = args;
+}
+
 /**
  * Starts `services/<name>/src/main.ts` from source with the given environment, or with `built`
  * the compiled `dist/main.js` (after `tsc -b`), as production runs it — benchmarks use that.
- * `nodeArgs` go to node before the entry (e.g. `--cpu-prof`).
+ * `nodeArgs` go to node before the entry (e.g. `--cpu-prof`), after the flags production starts the
+ * services with (`SERVICE_NODE_ARGS`, unless `replaceServiceNodeArgs` changed them).
  */
 export function startService(
   name: string,
@@ -58,7 +67,7 @@ export function startService(
   const entry = opts.built
     ? [join(repoRoot, 'services', name, 'dist', 'main.js')]
     : ['--conditions=source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
+  const child = spawn(process.execPath, [...serviceNodeArgs, ...(opts.nodeArgs ?? []), ...entry], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

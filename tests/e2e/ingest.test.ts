@@ -7,6 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import '../setup/context.js';
 import {
   connectDevice,
+  ingestMetric,
   makeReadings,
   type Pipeline,
   type SimDevice,
@@ -58,6 +59,28 @@ describe('the ingest', () => {
     await Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [])));
     const result = await waitForStored(influx, f.expected, prefix, f.startMs, f.stopMs);
     expect(result).toEqual({ missing: 0, wrong: 0, extra: 0, total: 100_000 });
+  });
+
+  it.each([
+    ['in envelopes, as our broker offers', {}, 'envelopes'],
+    [
+      'one MQTT message each, when the broker offers no envelopes',
+      { BROKER_INGEST_BATCHES: 'false' },
+      'messages',
+    ],
+  ] as const)('takes device messages %s, every reading stored once', async (_how, brokerEnv, delivery) => {
+    const prefix = `env${delivery}${Date.now() % 100000}`;
+    const f = fleet(prefix, 5, 400, 9);
+    pipeline = await startPipeline({ influx, devices: f.ids, brokerEnv });
+    const subscribed = await pipeline.ingest.waitForLog((l) => l.msg === 'subscribed');
+    expect(subscribed.delivery).toBe(delivery);
+    const sims = await connectAll(pipeline, f.ids);
+    await Promise.all(sims.map((s) => s.sendAll(f.messages.get(s.id) ?? [])));
+    const result = await waitForStored(influx, f.expected, prefix, f.startMs, f.stopMs);
+    expect(result).toEqual({ missing: 0, wrong: 0, extra: 0, total: 2_000 });
+    const envelopes = await ingestMetric(pipeline.ingest, 'coldchain_ingest_envelopes_total');
+    if (delivery === 'envelopes') expect(envelopes).toBeGreaterThan(0);
+    else expect(envelopes).toBe(0);
   });
 
   /**

@@ -22,6 +22,15 @@ export {
 export { type EventsMessage, parseEvents } from './events.js';
 export { deviceIdSchema, isValidDeviceId, isValidShipmentId, shipmentIdSchema } from './ids.js';
 export {
+  type BatchedMessage,
+  decodeIngestBatch,
+  encodeIngestBatch,
+  INGEST_BATCH_OFFER_TOPIC,
+  INGEST_BATCH_TOPIC,
+  type IngestBatch,
+  ingestBatchId,
+} from './ingest-batch.js';
+export {
   ALARM_CODE_PATTERN,
   BATTERY_RANGE_PCT,
   DEVICE_ID_PATTERN,

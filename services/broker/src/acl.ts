@@ -1,6 +1,8 @@
 import {
   CUSTODY_TOPIC_FILTER,
   type DeviceTopicKind,
+  INGEST_BATCH_OFFER_TOPIC,
+  INGEST_BATCH_TOPIC,
   parseCustodyTopic,
   parseDeviceTopic,
   STATUS_TOPIC_FILTER,
@@ -41,6 +43,8 @@ const INGEST_FILTERS = new Set([
   `${TOPIC_PREFIX}/devices/#`,
   CUSTODY_TOPIC_FILTER,
   BROKER_STATS_TOPIC,
+  INGEST_BATCH_OFFER_TOPIC,
+  INGEST_BATCH_TOPIC,
 ]);
 const API_FILTERS = new Set([
   STATUS_TOPIC_FILTER,
@@ -98,7 +102,13 @@ export function canReceive(who: Principal, topic: string): boolean {
   // `coldchain/v1/devices/#`: the level itself and everything below it (MQTT 3.1.1 §4.7.1.2);
   // and `coldchain/v1/custody/+`.
   if (who.role === 'ingest')
-    return topic === DEVICES_ROOT || topic.startsWith(`${DEVICES_ROOT}/`) || ANY_CUSTODY.test(topic);
+    return (
+      topic === DEVICES_ROOT ||
+      topic.startsWith(`${DEVICES_ROOT}/`) ||
+      ANY_CUSTODY.test(topic) ||
+      topic === INGEST_BATCH_TOPIC ||
+      topic === INGEST_BATCH_OFFER_TOPIC
+    );
   // `coldchain/v1/alerts/#` and `coldchain/v1/devices/+/status`.
   return topic === ALERTS_ROOT || topic.startsWith(ALERTS_PREFIX) || ANY_STATUS.test(topic);
 }

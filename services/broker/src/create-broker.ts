@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDeviceTopic, STATUS_TOPIC_FILTER } from '@coldchain/schema';
+import {
+  INGEST_BATCH_OFFER_TOPIC,
+  INGEST_BATCH_TOPIC,
+  parseDeviceTopic,
+  STATUS_TOPIC_FILTER,
+} from '@coldchain/schema';
 import type { MetadataStore } from '@coldchain/store';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -21,6 +26,7 @@ import { createBrokerContext, type RefusalReason } from './hooks/broker-context.
 import { publishDeviceStatus, wireClientEvents } from './hooks/client-events.js';
 import type { OutgoingOverflow } from './indexed-outgoing.js';
 import { createInflowGate, type Pausable, pausableReads } from './inflow-gate.js';
+import { createIngestBatcher } from './ingest-batcher.js';
 import { createLoginBackoff } from './login-backoff.js';
 import { guardConnection } from './packet-size-guard.js';
 import { guardPersistence } from './persistence-guard.js';
@@ -86,6 +92,11 @@ export interface BrokerOptions {
    * not heard for 3 intervals are swept (dropped, see `guardPersistence`) every 4. Default 60 s.
    */
   heartbeatIntervalMs?: number;
+  /**
+   * Hands device messages to an ingest that asks for it many to one envelope per event-loop turn
+   * (`@coldchain/schema`'s ingest batch) instead of one MQTT message each. Default true.
+   */
+  ingestBatches?: boolean;
   /** Aedes persistence; the default keeps sessions and retained messages in memory. */
   persistence?: AedesOptions['persistence'];
   now?: () => number;
@@ -115,6 +126,9 @@ const ROUTING_CONCURRENCY = 2000;
 const CLOSE_DRAIN_MS = 2_000;
 /** Spooled messages replayed at once. */
 const REPLAY_BATCH = 500;
+/** An envelope to the ingest carries at most this many device messages, and this many payload bytes. */
+const INGEST_BATCH_MAX_MESSAGES = 1000;
+const INGEST_BATCH_MAX_BYTES = 1024 * 1024;
 
 /**
  * The Aedes broker with the product's rules: every client authenticates (no anonymous access),
@@ -158,13 +172,30 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   const connections = new Set<Pausable>();
   const sockets = new Set<Duplex>();
   let aedesRef: Aedes | undefined;
+  const offersBatches = opts.ingestBatches ?? true;
+  // Set once an ingest subscribes to the envelopes: from then on every spooled device message
+  // also goes into the envelope of its turn, and replays go only there.
+  let batching = false;
+  const batcher = createIngestBatcher({
+    publish: (envelope, done) =>
+      aedesRef?.publish(
+        { cmd: 'publish', topic: INGEST_BATCH_TOPIC, payload: envelope, qos: 1, retain: false, dup: false },
+        (err) => {
+          if (err) log.error({ err }, 'routing an envelope of device messages to the ingest failed');
+          done();
+        },
+      ),
+    maxMessages: INGEST_BATCH_MAX_MESSAGES,
+    maxBytes: INGEST_BATCH_MAX_BYTES,
+  });
   const routeQos1 = (topic: string, payload: Buffer) =>
-    new Promise<void>((resolve) =>
+    new Promise<void>((resolve) => {
+      if (batching) return batcher.add(topic, payload, resolve);
       aedesRef?.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) => {
         if (err) log.error({ err, topic }, 'routing a spooled message failed');
         resolve();
-      }),
-    );
+      });
+    });
   const unrouted = createUnroutedMessages((topic, payload) => void routeQos1(topic, payload));
   let persistenceGuard: ReturnType<typeof guardPersistence> | undefined;
 
@@ -206,9 +237,14 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
   // comes only after the offline queues are written, too late to tell a closed connection's
   // leftovers from messages on their way).
   const publish = aedes.publish.bind(aedes);
+  // It is also where a device's message joins the ingest's envelope: Aedes itself still routes it
+  // to any other subscriber of its topic.
   aedes.publish = ((packet: Parameters<Aedes['publish']>[0], client: unknown, done?: unknown) => {
-    if (client && typeof client === 'object' && Buffer.isBuffer(packet.payload))
+    if (client && typeof client === 'object' && Buffer.isBuffer(packet.payload)) {
       unrouted.routed(client, packet.payload);
+      if (batching && packet.qos > 0 && spool.holds(packet.payload))
+        batcher.add(packet.topic, packet.payload);
+    }
     return (publish as (...args: unknown[]) => void)(packet, client, done);
   }) as Aedes['publish'];
   persistenceGuard = guardPersistence(aedes, ctx.principals, log);
@@ -230,10 +266,27 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
     unrouted,
     ingestClientIds,
     ingestSubscribed: () => ingestSubscribed,
-    onIngestSubscribed: () => {
+    onIngestSubscribed: (envelopes) => {
       ingestSubscribed = true;
+      if (envelopes && offersBatches) batching = true;
     },
+    batcher,
   });
+  // The offer an ingest looks for (retained): this broker hands over envelopes when asked. Without
+  // it an empty retained message clears an offer a persistence kept from an earlier run.
+  aedes.publish(
+    {
+      cmd: 'publish',
+      topic: INGEST_BATCH_OFFER_TOPIC,
+      payload: offersBatches
+        ? Buffer.from(JSON.stringify({ version: 1, topic: INGEST_BATCH_TOPIC }))
+        : Buffer.alloc(0),
+      qos: 0,
+      retain: true,
+      dup: false,
+    },
+    () => {},
+  );
 
   // A disconnected ingest's queue in Aedes (in memory) stops growing past `offlineQueueMax`: the
   // spool already has each message on disk, so it lets go of it and replays it on the return.
@@ -244,7 +297,15 @@ export async function createBroker(opts: BrokerOptions): Promise<ColdchainBroker
       Boolean((clients()[clientId] as { connected?: boolean } | undefined)?.connected),
     park: (clientId, packet) => {
       if (!ingestClientIds.has(clientId) || !Buffer.isBuffer(packet.payload)) return false;
-      return spool.park(packet.payload);
+      if (packet.topic !== INGEST_BATCH_TOPIC) return spool.park(packet.payload);
+      // An envelope goes when every message in it waits on disk; one that cannot (not written
+      // yet) keeps the envelope queued, and those parked meanwhile come twice, never not at all.
+      const messages = batcher.messagesOf(packet.payload);
+      if (!messages) return false;
+      let parkedAll = true;
+      for (const m of messages) if (!spool.park(m.payload)) parkedAll = false;
+      if (parkedAll) batcher.acknowledged(packet.payload);
+      return parkedAll;
     },
   });
 

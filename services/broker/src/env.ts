@@ -44,6 +44,8 @@ const EnvSchema = z
     BROKER_REVOCATION_POLL_MS: z.coerce.number().int().min(100).default(2_000),
     BROKER_ROUTING_HIGH_WATER: z.coerce.number().int().min(1).default(20_000),
     BROKER_STATS_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+    /** `false`: every device message goes to the ingest as its own MQTT message (see `ingestBatches`). */
+    BROKER_INGEST_BATCHES: z.enum(['true', 'false']).default('true'),
     /** Aedes' heartbeat: a broker silent for 3 of them is taken as gone, and its wills are swept every 4. */
     BROKER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     ...logLevelEnv,
@@ -92,6 +94,7 @@ export function readBrokerEnv(env: NodeJS.ProcessEnv = process.env) {
     },
     spoolSync: e.BROKER_SPOOL_SYNC,
     statsIntervalMs: e.BROKER_STATS_INTERVAL_MS,
+    ingestBatches: e.BROKER_INGEST_BATCHES === 'true',
     heartbeatIntervalMs: e.BROKER_HEARTBEAT_INTERVAL_MS,
     routingHighWater: e.BROKER_ROUTING_HIGH_WATER,
     offlineQueueMax: e.BROKER_OFFLINE_QUEUE_MAX,

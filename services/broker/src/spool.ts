@@ -52,6 +52,8 @@ export interface Spool {
    * and comes back from `unpark`. False when the Buffer is not a held spooled message.
    */
   park(payload: Buffer): boolean;
+  /** Whether this very Buffer is a spooled message the spool holds (not parked, not removed). */
+  holds(payload: Buffer): boolean;
   /** Up to `max` parked messages, oldest parked first, read back from disk: they are held again. */
   unpark(max: number): Array<{ topic: string; payload: Buffer }>;
   /** Messages spooled, and how many of them are parked. */
@@ -437,6 +439,7 @@ export function createSpool(opts: SpoolOptions): Spool {
       if (entry.payload) forget(entry.payload);
       drop(entry);
     },
+    holds: (payload) => idOf.has(payload),
     park(payload) {
       if (closed) return false;
       const id = forget(payload);

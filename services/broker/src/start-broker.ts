@@ -48,6 +48,7 @@ export async function startBroker(
     connectionLimits: env.connectionLimits,
     refusalLog: env.refusalLog,
     statsIntervalMs: env.statsIntervalMs,
+    ingestBatches: env.ingestBatches,
     heartbeatIntervalMs: env.heartbeatIntervalMs,
     routingHighWater: env.routingHighWater,
     offlineQueueMax: env.offlineQueueMax,

@@ -3,7 +3,10 @@ import { eventToLine, readingFields, telemetryLine } from '@coldchain/influx';
 import {
   CUSTODY_TOPIC_FILTER,
   type DeviceEvent,
+  decodeIngestBatch,
   EVENTS_TOPIC_FILTER,
+  INGEST_BATCH_OFFER_TOPIC,
+  INGEST_BATCH_TOPIC,
   MAX_PROBLEMS,
   type Problem,
   parseCustodyChange,
@@ -62,6 +65,13 @@ type SendPacket = (
   cbStorePut?: () => void,
   noStore?: boolean,
 ) => void;
+
+/**
+ * How long the ingest waits after connecting for our broker's retained offer of envelopes
+ * (`INGEST_BATCH_OFFER_TOPIC`) before it subscribes to the device topics one message each, as
+ * with any other broker. Our broker's offer comes right after the SUBACK.
+ */
+const OFFER_WAIT_MS = 1_000;
 
 /** Acknowledgements held for their journal flush at most; past it, reading from the broker pauses. */
 const MAX_ACKS_WAITING = 5000;
@@ -306,10 +316,24 @@ export function createIngest(deps: IngestDeps): Ingest {
         let ackChain: Promise<void> = Promise.resolve();
         let acksWaiting = 0;
 
-        /** Journals one message, or records it as a dead letter; resolves once that is durable. */
+        /**
+         * Journals a message, or each device message of an envelope from our broker, or records it
+         * as a dead letter; resolves once all of that is durable.
+         */
         const take = (packet: IPublishPacket): Promise<void> => {
           const topic = packet.topic;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+          if (topic === INGEST_BATCH_OFFER_TOPIC) return Promise.resolve();
+          if (topic !== INGEST_BATCH_TOPIC) return takeOne(topic, payload);
+          const batch = decodeIngestBatch(payload);
+          if (!batch.ok) {
+            log.error({ problem: batch.error, bytes: payload.length }, 'malformed envelope from the broker');
+            return deadLetter(topic, null, payload, now(), 'malformed_envelope', [batch.error]);
+          }
+          metrics.envelopes++;
+          return Promise.all(batch.value.messages.map((m) => takeOne(m.topic, m.payload))).then(() => {});
+        };
+        const takeOne = (topic: string, payload: Buffer): Promise<void> => {
           const custodyOf = parseCustodyTopic(topic);
           if (custodyOf !== null) {
             takeCustodyChange(custodyOf, payload);
@@ -407,12 +431,38 @@ export function createIngest(deps: IngestDeps): Ingest {
           cb?.();
         };
 
-        c.on('connect', (connack) => {
+        /** Whether the broker offers envelopes (ours does; any other broker says nothing). */
+        const brokerOffersEnvelopes = () =>
+          new Promise<boolean>((resolve) => {
+            const finish = (offered: boolean) => {
+              clearTimeout(timer);
+              c.off('message', onMessage);
+              resolve(offered);
+            };
+            const onMessage = (topic: string, message: Buffer) => {
+              if (topic === INGEST_BATCH_OFFER_TOPIC && message.length > 0) finish(true);
+            };
+            const timer = setTimeout(() => finish(false), OFFER_WAIT_MS);
+            c.on('message', onMessage);
+            c.subscribe(INGEST_BATCH_OFFER_TOPIC, { qos: 0 }, (err, granted) => {
+              if (err || granted?.[0]?.qos === 128) finish(false);
+            });
+          });
+
+        c.on('connect', async (connack) => {
           log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
+          const envelopes = await brokerOffersEnvelopes();
+          // A persistent session may hold the other way's subscriptions from an earlier run: they
+          // go, so that no message comes both ways.
+          c.unsubscribe(envelopes ? [TELEMETRY_TOPIC_FILTER, EVENTS_TOPIC_FILTER] : [INGEST_BATCH_TOPIC]);
           c.subscribe(
             {
-              [TELEMETRY_TOPIC_FILTER]: { qos: 1 },
-              [EVENTS_TOPIC_FILTER]: { qos: 1 },
+              ...(envelopes
+                ? { [INGEST_BATCH_TOPIC]: { qos: 1 as const } }
+                : {
+                    [TELEMETRY_TOPIC_FILTER]: { qos: 1 as const },
+                    [EVENTS_TOPIC_FILTER]: { qos: 1 as const },
+                  }),
               ...(deps.onCustodyChange ? { [CUSTODY_TOPIC_FILTER]: { qos: 1 as const } } : {}),
             },
             (err, granted) => {
@@ -422,7 +472,10 @@ export function createIngest(deps: IngestDeps): Ingest {
                 if (!started) reject(error);
                 return;
               }
-              log.info({ filters: granted?.map((g) => g.topic) }, 'subscribed');
+              log.info(
+                { filters: granted?.map((g) => g.topic), delivery: envelopes ? 'envelopes' : 'messages' },
+                'subscribed',
+              );
               if (!started) {
                 started = true;
                 resolve();

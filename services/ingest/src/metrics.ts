@@ -8,6 +8,8 @@ import { Counter, Gauge, Registry } from 'prom-client';
  */
 export interface IngestMetrics {
   received: number;
+  /** Envelopes of device messages from our broker (each message in one also counts as received). */
+  envelopes: number;
   acceptedMessages: number;
   acceptedReadings: number;
   acceptedEvents: number;
@@ -26,6 +28,7 @@ export interface IngestMetrics {
 export function createMetrics(): IngestMetrics {
   return {
     received: 0,
+    envelopes: 0,
     acceptedMessages: 0,
     acceptedReadings: 0,
     acceptedEvents: 0,
@@ -85,7 +88,16 @@ export function createMetricsRegistry(m: IngestMetrics, sources: MetricsSources)
       },
     });
 
-  counter('coldchain_ingest_received_total', 'MQTT messages received', () => m.received);
+  counter(
+    'coldchain_ingest_received_total',
+    'device messages received (alone or in envelopes)',
+    () => m.received,
+  );
+  counter(
+    'coldchain_ingest_envelopes_total',
+    'envelopes of device messages received from the broker',
+    () => m.envelopes,
+  );
   counter('coldchain_ingest_accepted_messages_total', 'messages journaled', () => m.acceptedMessages);
   counter('coldchain_ingest_accepted_readings_total', 'readings journaled', () => m.acceptedReadings);
   counter('coldchain_ingest_accepted_events_total', 'device events journaled', () => m.acceptedEvents);

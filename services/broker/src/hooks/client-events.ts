@@ -1,7 +1,8 @@
-import { formatDeviceTopic } from '@coldchain/schema';
+import { formatDeviceTopic, INGEST_BATCH_TOPIC } from '@coldchain/schema';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { InflowGate, Pausable } from '../inflow-gate.js';
+import type { IngestBatcher } from '../ingest-batcher.js';
 import type { Spool } from '../spool.js';
 import type { SpoolReplay } from '../spool-replay.js';
 import type { UnroutedMessages } from '../unrouted-messages.js';
@@ -15,8 +16,9 @@ export interface ClientEventsDeps {
   unrouted: UnroutedMessages;
   /** Whether an ingest has subscribed to device messages in this broker run. */
   ingestSubscribed(): boolean;
-  /** Called when an ingest subscribes to device messages. */
-  onIngestSubscribed(): void;
+  /** Called when an ingest subscribes to device messages; `envelopes` when it asked for them batched. */
+  onIngestSubscribed(envelopes: boolean): void;
+  batcher: IngestBatcher;
   /** Client ids the ingest account has connected with. */
   ingestClientIds: Set<string>;
 }
@@ -51,17 +53,26 @@ export function wireClientEvents(aedes: Aedes, ctx: BrokerContext, deps: ClientE
   const publishStatus = (deviceId: string, status: 'online' | 'offline') =>
     publishDeviceStatus(aedes, log, deviceId, status);
 
-  // The ingest's PUBACK releases a device message from the spool.
+  // The ingest's PUBACK releases a device message from the spool, or all those of an envelope.
   aedes.on('ack', (packet, client) => {
     if (!packet || !('topic' in packet) || !isIngest(client)) return;
+    if (packet.topic === INGEST_BATCH_TOPIC) {
+      for (const m of deps.batcher.acknowledged(packet.payload as Buffer)) {
+        spool.remove(m.topic, m.payload);
+        counters.messagesAcked++;
+      }
+      return;
+    }
     spool.remove(packet.topic, packet.payload as Buffer);
     counters.messagesAcked++;
   });
 
   aedes.on('subscribe', (subscriptions, client) => {
     if (!isIngest(client)) return;
-    if (!subscriptions.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
-    deps.onIngestSubscribed();
+    const granted = subscriptions.filter((s) => (s.qos as number) !== 128);
+    const envelopes = granted.some((s) => s.topic === INGEST_BATCH_TOPIC);
+    if (!envelopes && !granted.some((s) => s.topic.endsWith('/telemetry') || s.topic.endsWith('/#'))) return;
+    deps.onIngestSubscribed(envelopes);
     replay.ingestOnline(client);
   });
 

@@ -1,6 +1,6 @@
 /**
- * Device messages handed from our broker to the ingest many to one MQTT message (DESIGN.md §2,
- * "Broker to ingest"). Device messages stay exactly as the devices sent them; the envelope only
+ * Device messages handed from our broker to the ingest many to one MQTT message (README, "Broker
+ * to ingest: envelopes"). Device messages stay exactly as the devices sent them; the envelope only
  * carries them, so the ingest validates, journals and dead-letters each one as if it had come alone.
  *
  * Why: with one reading per message, most of the broker's and the ingest's work per message was

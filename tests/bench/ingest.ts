@@ -13,7 +13,7 @@
 //
 //   pnpm bench:ingest [--seconds 20] [--latency-seconds 10] [--warmup 3] [--devices 100]
 //                     [--batch 100] [--window 10] [--backlog-s 3] [--poll-ms 100] [--workers 1]
-//                     [--service-node-args FLAGS]
+//                     [--service-node-args=FLAGS]
 //                     [--modes batched,single] [--stacks coldchain,mosquitto,telegraf]
 //                     [--loss steady,kill,outage,defaults] [--store sqlite,postgres] [--no-relaxed]
 //                     [--quick] [--profile DIR] [--no-build]
@@ -977,8 +977,8 @@ function readArgs() {
   --backlog-s S        at capacity: at most S seconds of the goal rate published but not yet written (3)
   --poll-ms MS         InfluxDB poll interval for the latency (100)
   --flush-ms MS        the ingest's INGEST_FLUSH_INTERVAL_MS (its default: 200)
-  --service-node-args "FLAGS"  node flags of our broker and ingest instead of production's
-                       (${SERVICE_NODE_ARGS.join(' ')}; scripts/service-node-args.ts); "" for node's defaults
+  --service-node-args=FLAGS  node flags of our broker and ingest instead of production's
+                       (${SERVICE_NODE_ARGS.join(' ')}; scripts/service-node-args.ts); empty for node's defaults
   --workers N          load worker processes (1)
   --modes LIST         batched,single (both; "none": only the loss rows)
   --store LIST         sqlite and/or postgres (sqlite): the metadata store of our broker and the ingest;

@@ -33,20 +33,16 @@ export interface IngestBatch {
 /** The envelope of `messages`, with the broker's `id` for it. */
 export function encodeIngestBatch(id: number, messages: readonly BatchedMessage[]): Buffer {
   let bytes = HEADER_BYTES;
-  const topics = messages.map((m) => Buffer.from(m.topic, 'utf8'));
-  for (let i = 0; i < messages.length; i++)
-    bytes += 6 + (topics[i] as Buffer).length + (messages[i] as BatchedMessage).payload.length;
+  for (const m of messages) bytes += 6 + Buffer.byteLength(m.topic, 'utf8') + m.payload.length;
   const out = Buffer.allocUnsafe(bytes);
   out.writeUInt8(INGEST_BATCH_VERSION, 0);
   out.writeUInt32BE(id >>> 0, 1);
   out.writeUInt32BE(messages.length, 5);
   let at = HEADER_BYTES;
-  for (let i = 0; i < messages.length; i++) {
-    const topic = topics[i] as Buffer;
-    const payload = (messages[i] as BatchedMessage).payload;
-    out.writeUInt16BE(topic.length, at);
-    topic.copy(out, at + 2);
-    at += 2 + topic.length;
+  for (const { topic, payload } of messages) {
+    const topicBytes = out.write(topic, at + 2, 'utf8');
+    out.writeUInt16BE(topicBytes, at);
+    at += 2 + topicBytes;
     out.writeUInt32BE(payload.length, at);
     payload.copy(out, at + 4);
     at += 4 + payload.length;

@@ -23,8 +23,6 @@ export interface IngestBatcher {
    * a persistence that outlived a restart: the spool replays those messages anyway).
    */
   acknowledged(envelope: Uint8Array): BatchedMessage[];
-  /** Messages waiting for the end of the turn, and envelopes sent and not yet acknowledged. */
-  pending(): { messages: number; envelopes: number };
 }
 
 /**
@@ -56,7 +54,6 @@ export function createIngestBatcher(opts: IngestBatcherOptions): IngestBatcher {
       for (const done of routed) done();
     });
   };
-  const idOf = (envelope: Uint8Array) => ingestBatchId(envelope);
 
   return {
     add(topic, payload, routed) {
@@ -74,17 +71,16 @@ export function createIngestBatcher(opts: IngestBatcherOptions): IngestBatcher {
       }
     },
     messagesOf(envelope) {
-      const id = idOf(envelope);
+      const id = ingestBatchId(envelope);
       return id === null ? undefined : unacknowledged.get(id);
     },
     acknowledged(envelope) {
-      const id = idOf(envelope);
+      const id = ingestBatchId(envelope);
       if (id === null) return [];
       const messages = unacknowledged.get(id);
       if (!messages) return [];
       unacknowledged.delete(id);
       return messages;
     },
-    pending: () => ({ messages: waiting.length, envelopes: unacknowledged.size }),
   };
 }
